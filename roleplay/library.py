@@ -1,0 +1,284 @@
+"""Finding, loading and cross-checking the scenario, persona and rubric files.
+
+One broken file never stops the others: it is kept as broken, with its
+located problems, and everything that does load is usable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import problems_from
+from .models import KINDS, Persona, Rubric, Scenario
+from .yamlsource import Located, Path_, Problem, YamlProblem, format_path, read_file
+
+ENV_VAR = "ROLEPLAY_LIBRARY"
+FOLDERS = {"scenarios": "scenario", "rubrics": "rubric", "personas": "persona"}
+SUFFIXES = (".yaml", ".yml")
+
+
+def shipped_folder() -> Path:
+    """Where the starter library is: inside the wheel, or the source checkout."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "_library"
+    return packaged if packaged.is_dir() else here.parent
+
+
+def user_folder() -> Path:
+    """The rep's or manager's own library, next to the config file."""
+    from platformdirs import user_config_path
+
+    return user_config_path("roleplay", appauthor=False) / "library"
+
+
+def default_folders(extra: Iterable[Path] = ()) -> list[Path]:
+    """Shipped library, the user's own folder, ROLEPLAY_LIBRARY folders, then extra ones."""
+    folders = [shipped_folder(), user_folder()]
+    env = os.environ.get(ENV_VAR, "")
+    folders += [Path(p).expanduser() for p in env.split(os.pathsep) if p.strip()]
+    folders += [Path(p) for p in extra]
+    return folders
+
+
+def find_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """YAML files under the given files and folders, each once, in a stable order."""
+    seen: set[Path] = set()
+    for root in paths:
+        if root.is_file():
+            candidates: Iterable[Path] = [root]
+        elif root.is_dir():
+            subs = [root / name for name in FOLDERS if (root / name).is_dir()]
+            candidates = sorted(
+                p for base in (subs or [root]) for p in base.rglob("*") if p.suffix in SUFFIXES
+            )
+        else:
+            continue
+        for path in candidates:
+            key = path.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield path
+
+
+def guess_kind(path: Path, data: Any) -> str | None:
+    """scenario, rubric or persona: from `kind:`, then the folder, then the keys present."""
+    if isinstance(data, dict) and data.get("kind") in KINDS:
+        return data["kind"]
+    for part in reversed(path.parent.parts):
+        if part in FOLDERS:
+            return FOLDERS[part]
+    if isinstance(data, dict):
+        if "criteria" in data:
+            return "rubric"
+        if "objective" in data or "offline_script" in data:
+            return "scenario"
+        if "hidden_facts" in data or "company" in data:
+            return "persona"
+    return None
+
+
+@dataclass
+class Entry:
+    """One file that loaded: its model and where each value sits in the file."""
+
+    path: Path
+    kind: str
+    model: Any
+    located: Located
+
+    def problem(self, at: Path_, message: str, *, key: bool = False) -> Problem:
+        line, col = self.located.where(at, key=key)
+        return Problem(str(self.path), line, col, format_path(at), message)
+
+
+@dataclass
+class Library:
+    """Everything found, by kind and id, and every problem found on the way."""
+
+    scenarios: dict[str, Entry] = field(default_factory=dict)
+    rubrics: dict[str, Entry] = field(default_factory=dict)
+    personas: dict[str, Entry] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    broken: dict[str, list[Problem]] = field(default_factory=dict)
+    files: int = 0
+
+    def _by_kind(self, kind: str) -> dict[str, Entry]:
+        return {"scenario": self.scenarios, "rubric": self.rubrics, "persona": self.personas}[kind]
+
+    def add_problem(self, problem: Problem) -> None:
+        self.problems.append(problem)
+        self.broken.setdefault(problem.file, []).append(problem)
+
+    def persona_of(self, scenario: Scenario) -> Persona | None:
+        if isinstance(scenario.persona, Persona):
+            return scenario.persona
+        entry = self.personas.get(scenario.persona)
+        return entry.model if entry else None
+
+    def rubric_of(self, scenario: Scenario) -> Rubric | None:
+        entry = self.rubrics.get(scenario.rubric)
+        return entry.model if entry else None
+
+    def find(self, kind: str, ref: str) -> Entry:
+        """An entry by id, or by the path of a file already loaded."""
+        table = self._by_kind(kind)
+        if ref in table:
+            return table[ref]
+        target = Path(ref).expanduser().resolve()
+        for entry in table.values():
+            if entry.path.resolve() == target:
+                return entry
+        if str(target) in {str(Path(f).resolve()) for f in self.broken}:
+            details = "\n".join(str(p) for p in self.problems if Path(p.file).resolve() == target)
+            raise LookupError(f"{ref} has problems:\n{details}")
+        known = ", ".join(sorted(table)) or "none"
+        raise LookupError(f"no {kind} called '{ref}' (known: {known})")
+
+    def usable_scenarios(self) -> list[Entry]:
+        """Scenarios whose rubric and persona loaded, so they can be practised."""
+        return [e for e in self.scenarios.values()
+                if str(e.path) not in self.broken
+                and self.rubric_of(e.model) is not None and self.persona_of(e.model) is not None]
+
+
+def load_one(path: Path, kind: str | None = None) -> Entry | list[Problem]:
+    """Parse and validate one file; an Entry, or the list of its problems."""
+    name = str(path)
+    try:
+        located = read_file(path)
+    except YamlProblem as exc:
+        return [Problem(name, exc.line, exc.col, format_path(exc.path), exc.message)]
+    kind = kind or guess_kind(path, located.data)
+    if kind is None:
+        return [Problem(name, 1, 1, "kind",
+                        "cannot tell whether this is a scenario, rubric or persona; "
+                        "add 'kind: scenario' (or rubric, persona) at the top")]
+    model: type[BaseModel] = KINDS[kind]
+    if not isinstance(located.data, dict):
+        return [Problem(name, 1, 1, "",
+                        f"a {kind} file should be a block of 'name: value' lines, "
+                        f"not {type(located.data).__name__}")]
+    try:
+        return Entry(path, kind, model.model_validate(located.data), located)
+    except ValidationError as exc:
+        return sorted(problems_from(exc, model, located, name))
+
+
+def load(paths: Iterable[Path] | None = None, extra: Iterable[Path] = ()) -> Library:
+    """Load every file under `paths` (default: the library folders) and cross-check them."""
+    lib = Library()
+    folders = list(paths) if paths is not None else default_folders(extra)
+    for path in find_files(folders):
+        lib.files += 1
+        result = load_one(path)
+        if isinstance(result, list):
+            for problem in result:
+                lib.add_problem(problem)
+            continue
+        table = lib._by_kind(result.kind)
+        first = table.get(result.model.id)
+        if first is not None:
+            lib.add_problem(result.problem(
+                ("id",), f"the {result.kind} id '{result.model.id}' is also used by {first.path}"))
+            lib.add_problem(first.problem(
+                ("id",), f"the {result.kind} id '{result.model.id}' is also used by {path}"))
+            continue
+        table[result.model.id] = result
+    for entry in lib.personas.values():
+        _check_persona(lib, entry, entry.model, ())
+    for entry in lib.rubrics.values():
+        _check_unique(lib, entry, entry.model.criteria, ("criteria",))
+    for entry in lib.scenarios.values():
+        _check_scenario(lib, entry)
+    lib.problems.sort()
+    return lib
+
+
+def _check_unique(lib: Library, entry: Entry, items: list[Any], at: Path_) -> None:
+    first: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if item.id in first:
+            lib.add_problem(entry.problem(
+                at + (i, "id"), f"the id '{item.id}' is used twice here "
+                f"(first at {format_path(at + (first[item.id],))})"))
+        else:
+            first[item.id] = i
+
+
+def _dangling(lib: Library, entry: Entry, at: Path_, value: str, known: Iterable[str],
+              what: str) -> None:
+    import difflib
+
+    known = sorted(known)
+    message = f"no {what} called '{value}'"
+    guess = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    if guess:
+        message += f"; did you mean '{guess[0]}'?"
+    elif known:
+        message += f" (known: {', '.join(known)})"
+    else:
+        message += f" (there are no {what}s to refer to)"
+    lib.add_problem(entry.problem(at, message))
+
+
+def _check_persona(lib: Library, entry: Entry, persona: Persona, at: Path_) -> None:
+    _check_unique(lib, entry, persona.topics, at + ("topics",))
+    _check_unique(lib, entry, persona.hidden_facts, at + ("hidden_facts",))
+    _check_unique(lib, entry, persona.objections, at + ("objections",))
+    topics = {t.id for t in persona.topics}
+    for i, fact in enumerate(persona.hidden_facts):
+        if fact.reveal.topic is not None and fact.reveal.topic not in topics:
+            _dangling(lib, entry, at + ("hidden_facts", i, "reveal", "topic"),
+                      fact.reveal.topic, topics, "topic")
+
+
+def _check_scenario(lib: Library, entry: Entry) -> None:
+    scenario: Scenario = entry.model
+    rubric = lib.rubric_of(scenario)
+    if rubric is None:
+        _dangling(lib, entry, ("rubric",), scenario.rubric, lib.rubrics, "rubric")
+    if isinstance(scenario.persona, Persona):
+        _check_persona(lib, entry, scenario.persona, ("persona",))
+        persona, persona_at, persona_entry = scenario.persona, ("persona",), entry
+    else:
+        persona_entry = lib.personas.get(scenario.persona)
+        if persona_entry is None:
+            _dangling(lib, entry, ("persona",), scenario.persona, lib.personas, "persona")
+            return
+        persona, persona_at = persona_entry.model, ()
+    if rubric is not None:
+        criteria = {c.id for c in rubric.criteria}
+        # A persona file may be shared; its criterion references are checked
+        # against the rubric of each scenario that uses it, and reported there.
+        where = entry if persona_entry is entry else persona_entry
+        for i, fact in enumerate(persona.hidden_facts):
+            if fact.reveal.criterion is not None and fact.reveal.criterion not in criteria:
+                _dangling(lib, where, persona_at + ("hidden_facts", i, "reveal", "criterion"),
+                          fact.reveal.criterion, criteria, f"criterion in rubric '{rubric.id}'")
+        for i, objection in enumerate(persona.objections):
+            for j, crit in enumerate(objection.resolved_when):
+                if crit not in criteria:
+                    _dangling(lib, where, persona_at + ("objections", i, "resolved_when", j),
+                              crit, criteria, f"criterion in rubric '{rubric.id}'")
+    facts = {f.id for f in persona.hidden_facts}
+    script = scenario.offline_script.fact_revealed
+    for fact_id in script:
+        if fact_id not in facts:
+            _dangling(lib, entry, ("offline_script", "fact_revealed", fact_id), fact_id, facts,
+                      "hidden fact")
+    for fact_id in sorted(facts - set(script)):
+        lib.add_problem(entry.problem(
+            ("offline_script", "fact_revealed"),
+            f"the hidden fact '{fact_id}' has no lines; add how the buyer says it once earned"))
+    for level in ("easy", "medium", "hard"):
+        wanted = scenario.difficulty.get(level).objections  # type: ignore[arg-type]
+        if wanted > len(persona.objections):
+            lib.add_problem(entry.problem(
+                ("difficulty", level, "objections"),
+                f"asks for {wanted} objections but the persona has only {len(persona.objections)}"))

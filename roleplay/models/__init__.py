@@ -1,0 +1,14 @@
+"""The file formats, defined once: every check and the JSON Schema come from these models."""
+
+from .common import Id, Strict
+from .persona import Company, HiddenFact, Objection, Persona, RevealRule, Topic
+from .rubric import Criterion, Examples, Rubric, SignalName
+from .scenario import Difficulties, Difficulty, OfflineScript, Opening, RepBrief, Scenario
+
+KINDS = {"scenario": Scenario, "rubric": Rubric, "persona": Persona}
+
+__all__ = [
+    "KINDS", "Company", "Criterion", "Difficulties", "Difficulty", "Examples", "HiddenFact",
+    "Id", "Objection", "OfflineScript", "Opening", "Persona", "RepBrief", "RevealRule",
+    "Rubric", "Scenario", "SignalName", "Strict", "Topic",
+]

@@ -1,0 +1,161 @@
+"""A practice situation: the buyer, the setting, the goal, the rules of the call."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Discriminator, Field, Tag, model_validator
+
+from .common import Id, Strict, Text
+from .persona import Persona
+
+Setting = Literal[
+    "cold-call",
+    "discovery-call",
+    "follow-up-call",
+    "demo-follow-up",
+    "email-thread",
+    "video-meeting",
+    "in-person-meeting",
+]
+
+DifficultyName = Literal["easy", "medium", "hard"]
+
+
+class RepBrief(Strict):
+    """What the rep knows going in."""
+
+    product: Text = Field(description="What the rep sells, in one or two sentences.")
+    price: Text = Field(description="The price the rep can quote, with its terms.")
+    history: Text = Field(description="What has happened with this buyer so far.")
+    notes: list[Text] = Field(default_factory=list, description="Other facts the rep may use.")
+
+
+class Objective(Strict):
+    """The call's goal, as a concrete milestone."""
+
+    milestone: Text = Field(
+        description="A concrete, checkable outcome, e.g. 'a 30-minute call with the CFO booked "
+        "for next week'. Not 'close the deal'."
+    )
+    why_it_matters: str = Field("", description="Why this milestone moves the deal forward.")
+
+
+class Opening(Strict):
+    """How the call starts: the buyer's first line, or silence."""
+
+    line: str | None = Field(None, description="The buyer's first words.")
+    silent_days: int | None = Field(
+        None, ge=1, le=365,
+        description="For a prospect who has gone quiet: days since they last replied. "
+        "The rep writes first.",
+    )
+
+    @model_validator(mode="after")
+    def _line_or_silence(self) -> Opening:
+        if (self.line is None) == (self.silent_days is None):
+            raise ValueError("give the buyer's opening 'line', or 'silent_days' for a buyer who has gone quiet")
+        return self
+
+
+class Difficulty(Strict):
+    """The numbers that make a level easier or harder. A label alone is not a difficulty."""
+
+    description: str = Field("", description="What the rep should expect at this level.")
+    starting_trust: int = Field(ge=0, le=100, description="Buyer's trust (0-100) when the call starts.")
+    patience_turns: int = Field(
+        ge=1, le=100, description="How many rep turns the buyer gives before walking away."
+    )
+    trust_gain_good: int = Field(
+        ge=0, le=100, description="Trust gained after a strong rep turn."
+    )
+    trust_loss_weak: int = Field(
+        ge=0, le=100, description="Trust lost after a weak rep turn (a pushy close loses double)."
+    )
+    objections: int = Field(ge=0, le=20, description="How many of the persona's objections come up.")
+    trust_to_agree: int = Field(
+        ge=0, le=100, description="Trust needed before the buyer agrees to the objective."
+    )
+    show_mood: bool = Field(True, description="Whether the rep can see the buyer's trust and patience.")
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Difficulty:
+        if self.trust_to_agree > self.starting_trust and self.trust_gain_good == 0:
+            raise ValueError(
+                "the objective can never be reached: trust_to_agree is above starting_trust "
+                "and trust_gain_good is 0"
+            )
+        return self
+
+
+class Difficulties(Strict):
+    """All three levels."""
+
+    easy: Difficulty = Field(description="For a first attempt.")
+    medium: Difficulty = Field(description="A typical buyer.")
+    hard: Difficulty = Field(description="A tough buyer.")
+
+    def get(self, name: DifficultyName) -> Difficulty:
+        return getattr(self, name)
+
+
+Lines = Annotated[list[Text], Field(min_length=2)]
+
+
+class OfflineScript(Strict):
+    """Buyer lines for practice with no model, several variants for each situation."""
+
+    opening: list[Text] = Field(
+        default_factory=list,
+        description="Variants of the opening line (the scenario's opening line is used if empty).",
+    )
+    good_move: Lines = Field(description="After a strong rep turn (at least 2 variants).")
+    weak_move: Lines = Field(description="After a weak rep turn (at least 2 variants).")
+    pushy_close: Lines = Field(description="When the rep pushes for the objective too early.")
+    discount_offered: Lines = Field(description="When the rep offers a discount unasked.")
+    fact_revealed: dict[Id, Lines] = Field(
+        description="For each hidden fact id, how the buyer says it once earned."
+    )
+    objection_handled: Lines = Field(description="When the rep has answered an objection well.")
+    won: Lines = Field(description="When the buyer agrees to the objective.")
+    walked_away: Lines = Field(description="When the buyer runs out of patience.")
+    silence: list[Text] = Field(
+        default_factory=list,
+        description="What the rep sees when the buyer does not reply, e.g. 'No reply. Three days pass.' "
+        "Needed when the opening is silence.",
+    )
+
+
+def _persona_form(value: Any) -> str:
+    return "ref" if isinstance(value, str) else "inline"
+
+
+class Scenario(Strict):
+    """A practice situation."""
+
+    kind: Literal["scenario"] | None = Field(None, description="Marks the file as a scenario.")
+    id: Id = Field(description="Short name used on the command line, e.g. 'price-objection'.")
+    title: Text = Field(description="The name a rep sees.")
+    summary: Text = Field(description="Two or three sentences: who, what happened, what is at stake.")
+    skills: list[Id] = Field(
+        min_length=1, description="Skills practised, as tags, e.g. ['objection-handling', 'value']."
+    )
+    setting: Setting = Field(description="Where it happens: cold-call, follow-up-call, email-thread, ...")
+    rep_brief: RepBrief = Field(description="What the rep knows going in.")
+    objective: Objective = Field(description="The call's goal, as a concrete milestone.")
+    opening: Opening = Field(description="How the buyer opens, or silence.")
+    persona: Annotated[
+        Annotated[Id, Tag("ref")] | Annotated[Persona, Tag("inline")],
+        Discriminator(_persona_form),
+    ] = Field(description="The buyer: a persona id, or the persona written out here.")
+    rubric: Id = Field(description="The id of the rubric that grades this scenario.")
+    difficulty: Difficulties = Field(description="The numbers for easy, medium and hard.")
+    offline_script: OfflineScript = Field(description="Buyer lines for practice with no model.")
+
+    @model_validator(mode="after")
+    def _silence_has_lines(self) -> Scenario:
+        if self.opening.silent_days is not None and len(self.offline_script.silence) < 2:
+            raise ValueError(
+                "the buyer opens in silence, so offline_script.silence needs at least 2 lines"
+            )
+        return self
