@@ -10,7 +10,8 @@ Every value's line and column is kept, so a later error can point at it.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:timestamp",
 }
+_STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 
@@ -64,24 +66,78 @@ class YamlProblem(Exception):
         self.line, self.col, self.message, self.path = line, col, message, path
 
 
-@dataclass
 class Located:
-    """Plain data from a YAML file, with the position of every value and key."""
+    """Plain data from a YAML file, and the position of every value and key in it.
 
-    data: Any
-    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    Positions are worked out from the parsed tree only when first asked for,
+    which is only when something is wrong: valid files never pay for them.
+    """
+
+    def __init__(self, data: Any, text: str = "", root: yaml.Node | None = None):
+        self.data = data
+        self._text = text  # the text, not the tree, is kept: a tree per file costs memory and time
+        self._root = root
+        self._values: dict[Path_, tuple[int, int]] | None = None
+        self._keys: dict[Path_, tuple[int, int]] = {}
+
+    def _index(self) -> dict[Path_, tuple[int, int]]:
+        if self._values is None:
+            self._values = {}
+            if self._root is None and self._text:
+                self._root = _compose(self._text)
+            if self._root is not None:
+                self._walk(self._root, ())
+        return self._values
+
+    def _walk(self, node: yaml.Node, path: Path_) -> None:
+        assert self._values is not None
+        mark = node.start_mark
+        pos = (mark.line + 1, mark.column + 1)
+        if path in self._keys and isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            pos = self._keys[path]  # a block starts on the line after its key
+        self._values[path] = pos
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                here = path + (key_node.value,)
+                key_node_mark = key_node.start_mark
+                self._keys[here] = (key_node_mark.line + 1, key_node_mark.column + 1)
+                self._walk(value_node, here)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self._walk(item, path + (i,))
 
     def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """The position of `path`, or of the nearest enclosing value that exists."""
-        if key and path in self.keys:
-            return self.keys[path]
+        values = self._index()
+        if key and path in self._keys:
+            return self._keys[path]
         p = tuple(path)
         while p:
-            if p in self.values:
-                return self.values[p]
+            if p in values:
+                return values[p]
             p = p[:-1]
-        return self.values.get((), (1, 1))
+        return values.get((), (1, 1))
+
+    def path_to(self, target: yaml.Node) -> Path_:
+        """The data path of a node of this file's tree (for problems found while building)."""
+        def find(node: yaml.Node, path: Path_) -> Path_ | None:
+            if node is target:
+                return path
+            if isinstance(node, yaml.MappingNode):
+                for key_node, value_node in node.value:
+                    if key_node is target:
+                        return path + (key_node.value,)
+                    found = find(value_node, path + (key_node.value,))
+                    if found is not None:
+                        return found
+            elif isinstance(node, yaml.SequenceNode):
+                for i, item in enumerate(node.value):
+                    found = find(item, path + (i,))
+                    if found is not None:
+                        return found
+            return None
+
+        return find(self._root, ()) or () if self._root is not None else ()
 
 
 def format_path(path: Path_) -> str:
@@ -134,11 +190,7 @@ def parse(text: str) -> Located:
     if _may_nest_deeply(text):
         _check_depth(text)
     try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -148,11 +200,33 @@ def parse(text: str) -> Located:
         raise YamlProblem(line, col, f"YAML syntax error: {what}") from None
     except yaml.YAMLError as exc:
         raise YamlProblem(1, 1, f"YAML syntax error: {exc}") from None
-    located = Located(data=None)
     if node is None:
         raise YamlProblem(1, 1, "the file is empty")
-    located.data = _Builder(located).build(node, (), 0)
-    return located
+    located = Located(None, root=node)
+    try:
+        located.data = _Builder().build(node, 0)
+    except _Fault as fault:
+        mark = fault.node.start_mark
+        line, col = mark.line + 1, mark.column + 1
+        if fault.alias:
+            # The composer has already put the anchor's node in the alias's place,
+            # so the alias's own position is lost; its parent's is the closest.
+            path = located.path_to(fault.parent) if fault.parent is not None else ()
+            line, col = located.where(path)
+        else:
+            path = located.path_to(fault.node)
+        raise YamlProblem(line, col, fault.message, path) from None
+    return Located(located.data, text)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+_DEEP_INDENT = re.compile(r"^[ \t-]{%d}" % MAX_DEPTH, re.MULTILINE)
 
 
 def _short_tag(tag: str) -> str:
@@ -165,8 +239,7 @@ def _may_nest_deeply(text: str) -> bool:
     # by the bracket count plus the widest indentation, both cheap to find.
     if text.count("[") + text.count("{") >= MAX_DEPTH // 2:
         return True
-    widest = max((len(ln) - len(ln.lstrip(" -\t")) for ln in text.splitlines()), default=0)
-    return widest >= MAX_DEPTH
+    return _DEEP_INDENT.search(text) is not None
 
 
 def _check_depth(text: str) -> None:
@@ -187,62 +260,61 @@ def _check_depth(text: str) -> None:
         return  # the real parse reports the syntax error with its position
 
 
+class _Fault(Exception):
+    def __init__(self, node: yaml.Node, message: str, *, parent: yaml.Node | None = None,
+                 alias: bool = False):
+        super().__init__(message)
+        self.node, self.message, self.parent, self.alias = node, message, parent, alias
+
+
 class _Builder:
-    def __init__(self, located: Located):
-        self.located = located
+    """Nodes to plain data, refusing anything that is not plain data. Kept lean: it runs on every file."""
+
+    def __init__(self) -> None:
         self.seen: set[int] = set()
         self.scalars = _Loader("")
 
-    def build(self, node: yaml.Node, path: Path_, depth: int) -> Any:
-        mark = node.start_mark
-        pos = (mark.line + 1, mark.column + 1)
+    def build(self, node: yaml.Node, depth: int, parent: yaml.Node | None = None) -> Any:
         if id(node) in self.seen:
-            raise YamlProblem(*pos, "anchors and aliases (& and *) are not supported; "
-                              "write the value out in full", path)
+            raise _Fault(node, "anchors and aliases (& and *) are not supported; "
+                         "write the value out in full", parent=parent, alias=True)
         self.seen.add(id(node))
-        if depth > MAX_DEPTH:
-            raise YamlProblem(*pos, f"the data is nested more than {MAX_DEPTH} levels deep", path)
-        self.located.values[path] = pos
-        if isinstance(node, yaml.MappingNode):
-            self._expect(node, _MAP, pos, path)
+        cls = node.__class__
+        if cls is yaml.ScalarNode:
+            return node.value if node.tag == _STR else self._scalar(node)
+        if depth >= MAX_DEPTH:
+            raise _Fault(node, f"the data is nested more than {MAX_DEPTH} levels deep")
+        if cls is yaml.MappingNode:
+            if node.tag != _MAP:
+                raise _Fault(node, _bad_tag(node.tag))
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    km = key_node.start_mark
-                    raise YamlProblem(km.line + 1, km.column + 1,
-                                      "a key must be a plain word, not a list or mapping", path)
-                key = self._scalar(key_node, path)
-                if key == "<<":
-                    km = key_node.start_mark
-                    raise YamlProblem(km.line + 1, km.column + 1,
-                                      "merge keys (<<) are not supported; write the values out",
-                                      path)
-                km = key_node.start_mark
-                if isinstance(key, (dict, list)) or key is None:
-                    raise YamlProblem(km.line + 1, km.column + 1, "a key cannot be empty", path)
+                if key_node.__class__ is not yaml.ScalarNode:
+                    raise _Fault(key_node, "a key must be a plain word, not a list or block")
+                if key_node.tag.endswith(":merge"):
+                    raise _Fault(key_node, "merge keys (<<) are not supported; write the values out")
+                key = key_node.value if key_node.tag == _STR else self._scalar(key_node)
+                if key is None or key == "":
+                    raise _Fault(key_node, "a key cannot be empty")
                 if key in out:
-                    first = self.located.keys[path + (key,)]
-                    raise YamlProblem(km.line + 1, km.column + 1,
-                                      f"'{key}' appears twice in the same block "
-                                      f"(first on line {first[0]})", path + (key,))
-                self.located.keys[path + (key,)] = (km.line + 1, km.column + 1)
-                out[key] = self.build(value_node, path + (key,), depth + 1)
+                    first = next(k for k, _ in node.value if k.value == key_node.value)
+                    raise _Fault(key_node, f"'{key}' appears twice in the same block "
+                                 f"(first on line {first.start_mark.line + 1})")
+                out[key] = self.build(value_node, depth + 1, node)
             return out
-        if isinstance(node, yaml.SequenceNode):
-            self._expect(node, _SEQ, pos, path)
-            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        return self._scalar(node, path)
+        if node.tag != _SEQ:
+            raise _Fault(node, _bad_tag(node.tag))
+        return [self.build(item, depth + 1, node) for item in node.value]
 
-    def _expect(self, node: yaml.Node, tag: str, pos: tuple[int, int], path: Path_) -> None:
-        if node.tag != tag:
-            raise YamlProblem(*pos, f"the tag {_short_tag(node.tag)} is not allowed; only plain text, numbers, lists and blocks are", path)
-
-    def _scalar(self, node: yaml.Node, path: Path_) -> Any:
+    def _scalar(self, node: yaml.Node) -> Any:
         if node.tag not in _PLAIN_TAGS:
-            m = node.start_mark
-            raise YamlProblem(m.line + 1, m.column + 1,
-                              f"the tag {_short_tag(node.tag)} is not allowed; only plain text, numbers, lists and blocks are", path)
+            raise _Fault(node, _bad_tag(node.tag))
         value = self.scalars.construct_object(node)
         if isinstance(value, (_dt.date, _dt.datetime)):
             return node.value  # a date in a text field is meant as text
         return value
+
+
+def _bad_tag(tag: str) -> str:
+    return (f"the tag {_short_tag(tag)} is not allowed; "
+            "only plain text, numbers, lists and blocks are")

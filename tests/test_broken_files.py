@@ -1,0 +1,249 @@
+"""A corpus of broken files: each gets its own located, plain-word error; none crashes or hangs.
+
+Most cases are one small edit to a valid scenario or rubric (tests/fixtures/library),
+so the expected line can be computed from where the edit landed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from roleplay import library
+from roleplay.yamlsource import MAX_BYTES
+
+from .conftest import FIXTURES
+
+BASE_SCENARIO = (FIXTURES / "library/scenarios/price-objection.yaml").read_text()
+BASE_RUBRIC = (FIXTURES / "library/rubrics/objection-handling.yaml").read_text()
+
+
+def line_of(text: str, needle: str) -> int:
+    idx = text.index(needle)
+    return text.count("\n", 0, idx) + 1
+
+
+def sub(old: str, new: str, count: int = 1) -> Callable[[str], str]:
+    def edit(text: str) -> str:
+        assert old in text, f"fixture changed: {old!r} not found"
+        return text.replace(old, new, count)
+    return edit
+
+
+def drop_line(start: str) -> Callable[[str], str]:
+    def edit(text: str) -> str:
+        lines = text.splitlines(keepends=True)
+        hits = [i for i, ln in enumerate(lines) if ln.lstrip().startswith(start)]
+        assert hits, f"fixture changed: no line starting {start!r}"
+        del lines[hits[0]]
+        return "".join(lines)
+    return edit
+
+
+@dataclass
+class Case:
+    name: str
+    kind: str  # which base file is edited: scenario or rubric
+    edit: Callable[[str], str]
+    field: str
+    message: str
+    at: str | None = None  # text whose line the error must point at
+
+    def write(self, root: Path) -> Path:
+        base = BASE_SCENARIO if self.kind == "scenario" else BASE_RUBRIC
+        folder = root / ("scenarios" if self.kind == "scenario" else "rubrics")
+        folder.mkdir(parents=True, exist_ok=True)
+        text = self.edit(base)
+        path = folder / f"{self.name}.yaml"
+        path.write_text(text, encoding="utf-8")
+        self.text = text
+        return path
+
+
+EDIT_CASES = [
+    Case("unclosed-bracket", "scenario",
+         sub("skills: [objection-handling, price, value-selling]",
+             "skills: [objection-handling, price, value-selling"),
+         "(file)", "YAML syntax error"),
+    Case("bad-indent", "scenario", sub("  name: Dana Whitfield", "   name: Dana Whitfield"),
+         "(file)", "YAML syntax error", at="   name: Dana Whitfield"),
+    Case("tab-indent", "scenario", sub("  name: Dana Whitfield", "\tname: Dana Whitfield"),
+         "(file)", "YAML syntax error", at="\tname: Dana Whitfield"),
+    Case("wrong-type-number", "scenario", sub("starting_trust: 35", "starting_trust: lots"),
+         "difficulty.medium.starting_trust", "should be a whole number, not 'lots'",
+         at="starting_trust: lots"),
+    Case("wrong-type-list", "scenario",
+         sub("skills: [objection-handling, price, value-selling]", "skills: objection-handling"),
+         "skills", "should be a list", at="skills: objection-handling"),
+    Case("wrong-type-block", "scenario",
+         sub("opening:\n  line: ", "opening: "),
+         "opening", "should be a block of 'name: value' lines", at="opening: "),
+    Case("typo-nested-key", "scenario", sub("  role: Director", "  rolee: Director"),
+         "persona.rolee", "unknown field 'rolee'; did you mean 'role'?", at="rolee:"),
+    Case("typo-top-key", "scenario", sub("title:", "titel:"),
+         "titel", "did you mean 'title'?", at="titel:"),
+    Case("missing-field", "scenario", drop_line("title:"), "title", "is required but missing"),
+    Case("missing-nested-field", "scenario", drop_line("milestone:"),
+         "objective.milestone", "is required but missing", at="objective:"),
+    Case("bad-choice", "scenario", sub("setting: follow-up-call", "setting: folow-up-call"),
+         "setting", "did you mean 'follow-up-call'?", at="setting:"),
+    Case("bad-id", "scenario", sub("id: price-objection", "id: Price Objection"),
+         "id", "not a usable id", at="id: Price Objection"),
+    Case("out-of-range", "scenario", sub("starting_trust: 35", "starting_trust: 150"),
+         "difficulty.medium.starting_trust", "less than or equal to 100",
+         at="starting_trust: 150"),
+    Case("too-few-variants", "scenario",
+         sub('    - "Whoa. We\'re nowhere near booking anything. I still don\'t see why this is worth double."\n', ""),
+         "offline_script.pushy_close", "needs at least 2 entries, found 1", at="pushy_close:"),
+    Case("duplicate-key", "scenario", sub("setting: follow-up-call", "setting: follow-up-call\nsetting: cold-call"),
+         "setting", "appears twice", at="setting: cold-call"),
+    Case("dangling-rubric", "scenario", sub("rubric: objection-handling", "rubric: objection-handlin"),
+         "rubric", "no rubric called 'objection-handlin'; did you mean 'objection-handling'?",
+         at="rubric: objection-handlin"),
+    Case("dangling-topic", "scenario",
+         sub("reveal: {topic: spoilage-cost, min_trust: 35}", "reveal: {topic: spoilage, min_trust: 35}"),
+         "persona.hidden_facts[0].reveal.topic", "no topic called 'spoilage'",
+         at="reveal: {topic: spoilage,"),
+    Case("dangling-criterion", "scenario",
+         sub("resolved_when: [acknowledge, clarify]", "resolved_when: [acknowledge, clarfy]"),
+         "persona.objections[0].resolved_when[1]", "did you mean 'clarify'?",
+         at="resolved_when: [acknowledge, clarfy]"),
+    Case("fact-without-lines", "scenario", sub("    cfo-decides:\n", "    cfo-decide:\n"),
+         "offline_script.fact_revealed.cfo-decide", "no hidden fact called 'cfo-decide'",
+         at="    cfo-decide:"),
+    Case("duplicate-fact-id", "scenario", sub("- id: medco-at-risk", "- id: spoilage-numbers"),
+         "persona.hidden_facts[1].id", "used twice", at="- id: spoilage-numbers\n      fact: \"MedCo"),
+    Case("silence-without-lines", "scenario",
+         sub('  line: "I got your quote.', '  silent_days: 9\n  old_line: "I got your quote.'),
+         "opening.old_line", "unknown field 'old_line'", at="old_line:"),
+    Case("opening-empty", "scenario",
+         sub('  line: "I got your quote.', '  lines: "I got your quote.'),
+         "opening.lines", "did you mean 'line'?", at="  lines:"),
+    Case("too-many-objections", "scenario", sub("objections: 3\n", "objections: 5\n"),
+         "difficulty.hard.objections", "the persona has only 3", at="objections: 5"),
+    Case("top-level-list", "scenario", lambda t: "- " + t.replace("\n", "\n  "),
+         "(file)", "should be a block of 'name: value' lines"),
+    Case("levels-incomplete", "rubric", drop_line("5: Uses the buyer"),
+         "criteria[2].levels", "must describe each of 0, 1, 2, 3, 4 and 5", at="levels:"),
+    Case("checks-and-levels", "rubric",
+         sub("    levels:\n", "    checks: [Is the price held?]\n    levels:\n"),
+         "criteria[2]", "either 'checks'", at="- id: value-not-discount"),
+    Case("unknown-signal", "rubric", sub("signal: open-question", "signal: open-questions"),
+         "criteria[1].signal", "did you mean 'open-question'?", at="signal: open-questions"),
+    Case("negative-weight", "rubric", sub("weight: 3", "weight: -3"),
+         "criteria[1].weight", "greater than 0", at="weight: -3"),
+    Case("duplicate-criterion", "rubric", sub("- id: confirm", "- id: clarify"),
+         "criteria[3].id", "used twice", at="- id: clarify\n    name: Checks"),
+    Case("python-tag", "rubric", sub("title: Handling an objection",
+                                     "title: !!python/object/apply:os.system ['echo hi']"),
+         "title", "the tag !!python/object/apply:os.system is not allowed", at="title: !!python"),
+]
+
+
+@pytest.mark.parametrize("case", EDIT_CASES, ids=lambda c: c.name)
+def test_edited_file_gets_located_error(case: Case, tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    if case.kind == "scenario":  # scenarios need their rubric to resolve
+        (root / "rubrics").mkdir(parents=True)
+        (root / "rubrics/objection-handling.yaml").write_text(BASE_RUBRIC)
+    path = case.write(root)
+    lib = library.load([root])
+    mine = [p for p in lib.problems if p.file == str(path)]
+    assert mine, f"no problem reported for {case.name}"
+    shown = "\n".join(str(p) for p in mine)
+    match = [p for p in mine if p.path == (case.field if case.field != "(file)" else "")
+             and case.message in p.message]
+    assert match, f"expected {case.field}: ...{case.message}... in\n{shown}"
+    if case.at is not None:
+        assert match[0].line == line_of(case.text, case.at), shown
+    assert str(match[0]).startswith(f"{path}:{match[0].line}:{match[0].col}: ")
+    # the other files of the library still load
+    assert str(path) in lib.broken
+    if case.kind == "scenario":
+        assert "objection-handling" in lib.rubrics
+
+
+RAW_CASES: list[tuple[str, Callable[[], bytes], int, str]] = [
+    ("empty", lambda: b"", 1, "the file is empty"),
+    ("only-comments", lambda: b"# nothing yet\n# TODO\n", 1, "the file is empty"),
+    ("not-utf8", lambda: "kind: rubric\nid: caf\u00e9\n".encode("latin-1"), 2, "not UTF-8"),
+    ("binary", lambda: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), 1, "not UTF-8"),
+    ("billion-laughs", lambda: (
+        b'kind: rubric\na: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+        + b"".join(f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n".encode()
+                   for p, c in zip("abcdefgh", "bcdefghi"))
+    ), 3, "anchors and aliases"),
+    ("huge", lambda: b"kind: rubric\ndescription: " + b"x" * (MAX_BYTES + 10) + b"\n", 1, "too large"),
+    ("deep-flow-nesting", lambda: b"kind: rubric\nid: " + b"[" * 200_000 + b"]" * 200_000, 2,
+     "nested more than"),
+    ("deep-block-nesting", lambda: b"kind: rubric\n" + b"".join(
+        b" " * i + b"k:\n" for i in range(0, 400, 2)), 42, "nested more than"),
+    ("plain-scalar", lambda: b"just a sentence\n", 1, "cannot tell whether this is a scenario"),
+    ("unknown-kind", lambda: b"kind: buyer\nname: Dana\n", 1, "cannot tell whether"),
+    ("merge-key", lambda: b"kind: rubric\nbase: &b {x: 1}\nother:\n  <<: *b\n", 4, "merge keys"),
+    ("set-tag", lambda: b"kind: rubric\nid: !!set {a, b}\n", 2, "tag !!set is not allowed"),
+    ("key-is-list", lambda: b"kind: rubric\n[a, b]: c\n", 2, "a key must be a plain word"),
+]
+
+
+@pytest.mark.parametrize("name,make,line,message", RAW_CASES, ids=[c[0] for c in RAW_CASES])
+def test_raw_file_gets_located_error(name: str, make: Callable[[], bytes], line: int,
+                                     message: str, tmp_path: Path) -> None:
+    path = tmp_path / f"{name}.yaml"
+    path.write_bytes(make())
+    lib = library.load([path])
+    shown = "\n".join(map(str, lib.problems))
+    assert any(message in p.message for p in lib.problems), shown
+    hit = next(p for p in lib.problems if message in p.message)
+    assert hit.line == line, shown
+    assert hit.file == str(path)
+
+
+def test_duplicate_ids_name_both_files(tmp_path: Path) -> None:
+    (tmp_path / "rubrics").mkdir()
+    (tmp_path / "rubrics/a.yaml").write_text(BASE_RUBRIC)
+    (tmp_path / "rubrics/b.yaml").write_text(BASE_RUBRIC)
+    lib = library.load([tmp_path])
+    a, b = str(tmp_path / "rubrics/a.yaml"), str(tmp_path / "rubrics/b.yaml")
+    by_file = {p.file: p for p in lib.problems}
+    assert set(by_file) == {a, b}
+    assert b in by_file[a].message and a in by_file[b].message
+    assert by_file[a].path == "id" and by_file[a].line == line_of(BASE_RUBRIC, "id: objection-handling")
+
+
+def test_one_broken_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    (tmp_path / "rubrics").mkdir()
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "rubrics/objection-handling.yaml").write_text(BASE_RUBRIC)
+    (tmp_path / "scenarios/good.yaml").write_text(BASE_SCENARIO)
+    (tmp_path / "scenarios/bad.yaml").write_text("id: [\n")
+    lib = library.load([tmp_path])
+    assert list(lib.scenarios) == ["price-objection"]
+    assert list(lib.broken) == [str(tmp_path / "scenarios/bad.yaml")]
+    assert [e.model.id for e in lib.usable_scenarios()] == ["price-objection"]
+
+
+def test_whole_corpus_through_the_command_line(tmp_path: Path) -> None:
+    """The real command, in its own process: no crash, no hang, every file reported."""
+    root = tmp_path / "lib"
+    for case in EDIT_CASES:
+        case.write(root)
+    (root / "rubrics/objection-handling.yaml").write_text(BASE_RUBRIC)
+    for name, make, _, _ in RAW_CASES:
+        (root / "scenarios" / f"{name}.yaml").write_bytes(make())
+    proc = subprocess.run(
+        [sys.executable, "-m", "roleplay", "validate", str(root)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 1, proc.stderr
+    reported = {line.split(":", 1)[0] for line in proc.stdout.splitlines()}
+    expected = {str(root / "scenarios" / f"{n}.yaml") for n, *_ in RAW_CASES}
+    expected |= {str(root / ("scenarios" if c.kind == "scenario" else "rubrics") / f"{c.name}.yaml")
+                 for c in EDIT_CASES}
+    assert expected <= reported, sorted(expected - reported)
+    assert "Traceback" not in proc.stderr
