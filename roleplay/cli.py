@@ -13,13 +13,20 @@ def _library_args(p: argparse.ArgumentParser) -> None:
                    help="another folder of scenarios, rubrics and personas (may repeat)")
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from . import library
 
     if args.paths:
         # The files named are checked; the library is loaded too so that their
-        # references (rubric, persona ids) can be resolved.
-        lib = library.load(library.default_folders(args.library) + list(args.paths))
+        # references (rubric, persona ids) can be resolved, and so is the library
+        # folder a named file sits in (scenarios/x.yaml next to personas/).
+        roots = [p.resolve().parent.parent for p in args.paths
+                 if p.is_file() and p.resolve().parent.name in library.FOLDERS]
+        lib = library.load(library.default_folders(args.library) + roots + list(args.paths))
         wanted = {p.resolve() for p in library.find_files(args.paths)}
         missing = [p for p in args.paths if not p.exists()]
         problems = [pr for pr in lib.problems if Path(pr.file).resolve() in wanted]
@@ -35,11 +42,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for problem in problems:
             print(problem)
         broken = len({p.file for p in problems})
+        sys.stdout.flush()
         if problems:
-            print(f"{broken} of {count} files have problems ({len(problems)} in all).",
-                  file=sys.stderr)
+            print(f"{broken} of {_count(count, 'file')} {'has' if broken == 1 else 'have'} "
+                  f"problems ({_count(len(problems), 'problem')} in all).", file=sys.stderr)
+        elif count == 1:
+            print("The file is valid.", file=sys.stderr)
         else:
-            print(f"All {count} files are valid.", file=sys.stderr)
+            print(f"All {_count(count, 'file')} are valid.", file=sys.stderr)
     return 1 if problems or missing or count == 0 else 0
 
 
@@ -109,7 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["list", *(argv or [])])
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # `roleplay schema scenario | head` is fine
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -297,18 +297,25 @@ def _check_scenario(lib: Library, entry: Entry) -> None:
         persona, persona_at = persona_entry.model, ()
     if rubric is not None:
         criteria = {c.id for c in rubric.criteria}
-        # A persona file may be shared; its criterion references are checked
-        # against the rubric of each scenario that uses it, and reported there.
-        where = entry if persona_entry is entry else persona_entry
-        for i, fact in enumerate(persona.hidden_facts):
-            if fact.reveal.criterion is not None and fact.reveal.criterion not in criteria:
-                _dangling(lib, where, persona_at + ("hidden_facts", i, "reveal", "criterion"),
-                          fact.reveal.criterion, criteria, f"criterion in rubric '{rubric.id}'")
-        for i, objection in enumerate(persona.objections):
-            for j, crit in enumerate(objection.resolved_when):
-                if crit not in criteria:
-                    _dangling(lib, where, persona_at + ("objections", i, "resolved_when", j),
-                              crit, criteria, f"criterion in rubric '{rubric.id}'")
+        refs = [(("hidden_facts", i, "reveal", "criterion"), f.reveal.criterion)
+                for i, f in enumerate(persona.hidden_facts) if f.reveal.criterion is not None]
+        refs += [(("objections", i, "resolved_when", j), crit)
+                 for i, o in enumerate(persona.objections) for j, crit in enumerate(o.resolved_when)]
+        for at, crit in refs:
+            if crit in criteria:
+                continue
+            if persona_entry is entry:
+                _dangling(lib, entry, persona_at + at, crit, criteria,
+                          f"criterion in rubric '{rubric.id}'")
+            else:
+                # A persona file is shared, so a criterion it names may exist in one
+                # scenario's rubric and not another's: the scenario is what is broken.
+                line, col = persona_entry.located.where(at)
+                lib.add_problem(entry.problem(
+                    ("persona",),
+                    f"persona '{persona.id}' names criterion '{crit}' at {format_path(at)} "
+                    f"({persona_entry.path}:{line}:{col}), but this scenario's rubric "
+                    f"'{rubric.id}' has no such criterion"))
     facts = {f.id for f in persona.hidden_facts}
     script = scenario.offline_script.fact_revealed
     for fact_id in script:

@@ -89,8 +89,12 @@ class Located:
                 self._walk(self._root, ())
         return self._values
 
-    def _walk(self, node: yaml.Node, path: Path_) -> None:
+    def _walk(self, node: yaml.Node, path: Path_, seen: set[int] | None = None) -> None:
         assert self._values is not None
+        seen = set() if seen is None else seen
+        if id(node) in seen:  # an alias: walking it again could take exponential time
+            return
+        seen.add(id(node))
         mark = node.start_mark
         pos = (mark.line + 1, mark.column + 1)
         if path in self._keys and isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
@@ -101,10 +105,10 @@ class Located:
                 here = path + (key_node.value,)
                 key_node_mark = key_node.start_mark
                 self._keys[here] = (key_node_mark.line + 1, key_node_mark.column + 1)
-                self._walk(value_node, here)
+                self._walk(value_node, here, seen)
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
-                self._walk(item, path + (i,))
+                self._walk(item, path + (i,), seen)
 
     def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """The position of `path`, or of the nearest enclosing value that exists."""
@@ -120,9 +124,14 @@ class Located:
 
     def path_to(self, target: yaml.Node) -> Path_:
         """The data path of a node of this file's tree (for problems found while building)."""
+        seen: set[int] = set()
+
         def find(node: yaml.Node, path: Path_) -> Path_ | None:
             if node is target:
                 return path
+            if id(node) in seen:
+                return None
+            seen.add(id(node))
             if isinstance(node, yaml.MappingNode):
                 for key_node, value_node in node.value:
                     if key_node is target:
@@ -194,10 +203,7 @@ def parse(text: str) -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or "the YAML is not valid"
-        if exc.context:
-            what = f"{exc.context}, {what}"
-        raise YamlProblem(line, col, f"YAML syntax error: {what}") from None
+        raise YamlProblem(line, col, f"YAML syntax error: {_plain_syntax(exc)}") from None
     except yaml.YAMLError as exc:
         raise YamlProblem(1, 1, f"YAML syntax error: {exc}") from None
     if node is None:
@@ -217,6 +223,32 @@ def parse(text: str) -> Located:
             path = located.path_to(fault.node)
         raise YamlProblem(line, col, fault.message, path) from None
     return Located(located.data, text)
+
+
+_SYNTAX_HINTS = [
+    ("mapping values are not allowed", "a ':' where none can be; check the indentation, "
+     "or put text that contains ': ' in quotes"),
+    ("did not find expected '-' indicator", "expected another '- ' entry at the same indentation "
+     "as the ones above"),
+    ("did not find expected key", "this line is not indented like the lines of its block"),
+    ("could not find expected ':'", "expected 'name: value'; a ':' is missing or a quote is not closed"),
+    ("that cannot start any token", "this character cannot start a value here "
+     "(a tab? indent with spaces; a '@' or '`'? put the text in quotes)"),
+    ("found unexpected end of stream", "the file ends inside a quote or bracket that was never closed"),
+    ("did not find expected ',' or ']'", "a list in [ ] is not closed, or an entry lacks its ','"),
+    ("did not find expected ',' or '}'", "a block in { } is not closed, or an entry lacks its ','"),
+    ("found undefined alias", "anchors and aliases (& and *) are not supported"),
+    ("expected a single document", "the file holds more than one document ('---'); "
+     "keep one scenario, rubric or persona per file"),
+]
+
+
+def _plain_syntax(exc: yaml.MarkedYAMLError) -> str:
+    raw = " ".join(x for x in (exc.context, exc.problem) if x) or "the YAML is not valid"
+    for needle, plain in _SYNTAX_HINTS:
+        if needle in raw:
+            return f"{plain} (the parser says: {raw})"
+    return raw
 
 
 def _compose(text: str) -> yaml.Node | None:

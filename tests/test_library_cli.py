@@ -112,4 +112,29 @@ def test_validate_resolves_references_of_a_single_file(tmp_path: Path) -> None:
     path.write_text(text.replace("id: price-objection", "id: draft-one", 1))
     proc = run("validate", str(path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "All 1 files are valid" in proc.stderr
+    assert "The file is valid" in proc.stderr
+
+
+def test_shared_persona_reference_is_a_problem_of_the_scenario(tmp_path: Path) -> None:
+    """A persona file names criteria; a scenario whose rubric lacks one of them is the broken file."""
+    lib_root = tmp_path / "lib"
+    (lib_root / "scenarios").mkdir(parents=True)
+    (lib_root / "personas").mkdir()
+    persona = (ROOT / "personas/priya-raman.yaml").read_text().replace("id: priya-raman", "id: priya-copy", 1)
+    (lib_root / "personas/priya-copy.yaml").write_text(persona)
+    scenario = (ROOT / "scenarios/economic-buyer.yaml").read_text()
+    scenario = scenario.replace("id: economic-buyer", "id: eb-copy", 1)
+    scenario = scenario.replace("persona: priya-raman", "persona: priya-copy")
+    scenario = scenario.replace("rubric: next-step", "rubric: objection-handling")
+    path = lib_root / "scenarios/eb-copy.yaml"
+    path.write_text(scenario)
+    proc = run("validate", str(path))  # the sibling personas/ folder is found on its own
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"{path}:" in proc.stdout and "persona 'priya-copy' names criterion" in proc.stdout
+    assert "no persona called" not in proc.stdout
+
+
+def test_schema_output_into_a_closed_pipe_is_quiet() -> None:
+    proc = subprocess.run(f"{sys.executable} -m roleplay schema scenario | head -1",
+                          shell=True, capture_output=True, text=True, timeout=60)
+    assert proc.stdout.startswith("{") and "Traceback" not in proc.stderr

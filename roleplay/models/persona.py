@@ -24,8 +24,9 @@ class Topic(Strict):
     id: Id = Field(description="Short name that hidden facts refer to, e.g. 'cost-of-downtime'.")
     keywords: list[Text] = Field(
         min_length=1,
-        description="Words or phrases that show the rep is asking about this topic "
-        "(matched without regard to case), e.g. ['downtime', 'outage', 'cost you'].",
+        description="Words or phrases that show the rep is asking about this topic. Each "
+        "matches at the start of a word, regardless of case: 'spoil' matches 'spoiled' and "
+        "'spoilage' but not 'despoil'. Avoid very short keywords, e.g. ['downtime', 'outage'].",
     )
 
 

@@ -80,10 +80,12 @@ class Difficulty(Strict):
 
     @model_validator(mode="after")
     def _reachable(self) -> Difficulty:
-        if self.trust_to_agree > self.starting_trust and self.trust_gain_good == 0:
+        best = self.starting_trust + self.patience_turns * self.trust_gain_good
+        if best < self.trust_to_agree:
             raise ValueError(
-                "the objective can never be reached: trust_to_agree is above starting_trust "
-                "and trust_gain_good is 0"
+                f"the objective can never be reached: even {self.patience_turns} strong turns "
+                f"take trust only from {self.starting_trust} to {best}, below trust_to_agree "
+                f"({self.trust_to_agree})"
             )
         return self
 
