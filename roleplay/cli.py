@@ -89,6 +89,215 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings(args: argparse.Namespace):  # noqa: ANN202
+    from .settings import load_settings
+
+    return load_settings(model=getattr(args, "model", None),
+                         offline=True if getattr(args, "offline", False) else None)
+
+
+def _store(settings):  # noqa: ANN001, ANN202
+    from .store import Store
+
+    return Store(settings.database())
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from . import library
+    from .practice import grade_transcript, grades_json, mode_label, players
+    from .transcripts import TranscriptError, read_transcript
+
+    settings = _settings(args)
+    try:
+        turns = read_transcript(args.transcript)
+    except TranscriptError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    lib = library.load(library.default_folders(args.library)
+                       + ([args.rubric] if Path(args.rubric).is_file() else []))
+    try:
+        rubric = lib.find("rubric", args.rubric).model
+    except LookupError as exc:
+        print(f"roleplay grade: {exc}", file=sys.stderr)
+        return 1
+    notices: list[str] = []
+    _, judge, _ = players(settings, notice=notices.append)
+    graded, call_grades, card = asyncio.run(grade_transcript(turns, rubric, judge))
+    if args.json:
+        print(json.dumps(grades_json(rubric.id, card.score, graded, call_grades), indent=2))
+        return 0
+    print(f"{rubric.title}: {mode_label(settings)}")
+    for turn in graded:
+        who = "Rep  " if turn.speaker == "rep" else "Buyer"
+        print(f"\n{who}: {turn.text}")
+        from .engine.grading import effective
+
+        for g in effective(turn.grades).values():
+            if g.verdict == "n/a":
+                continue
+            quote = f' "{g.evidence[0]}"' if g.evidence else ""
+            print(f"    {g.verdict:>8}  {g.criterion} [{g.source}]{quote}  {g.reason}")
+    score = "ungraded" if card.score is None else f"{card.score:.1f} / 100"
+    verdict = "" if card.passed is None else (" (pass)" if card.passed else
+                                             f" (below the passing score of {rubric.passing_score:g})")
+    print(f"\nScore: {score}{verdict}")
+    if card.practise_next:
+        print(f"Practise next: {card.practise_next}: {card.practise_tip}")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    store = _store(settings)
+    rows = store.sessions(rep=args.rep)
+    if args.json:
+        print(json.dumps([{k: v for k, v in r.to_json().items() if k not in ("state",)}
+                          for r in rows], indent=2))
+        return 0
+    if not rows:
+        print("No practice sessions yet. Start one with: roleplay practice price-objection")
+        return 0
+    for r in rows:
+        score = "   -" if r.score is None else f"{r.score:5.1f}"
+        mark = {True: "pass", False: "fail", None: "    "}[r.passed]
+        status = "" if r.status == "finished" else f"  [{r.status}]"
+        print(f"{r.id}  {r.started[:16].replace('T', ' ')}  {r.rep:<12} {r.scenario_id:<26} "
+              f"{r.difficulty:<6} {score} {mark}  {r.outcome}{status}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .practice import export_json, export_markdown
+
+    settings = _settings(args)
+    store = _store(settings)
+    row = store.session(args.session_id)
+    if row is None:
+        print(f"roleplay export: no session '{args.session_id}' (see 'roleplay history')",
+              file=sys.stderr)
+        return 1
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    for fmt in formats:
+        if fmt == "json":
+            print(json.dumps(export_json(store, row), indent=2))
+        elif fmt == "md":
+            print(export_markdown(store, row))
+        else:
+            print(f"roleplay export: unknown format '{fmt}' (use md or json)", file=sys.stderr)
+            return 1
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    import asyncio
+    import os
+
+    from .settings import config_path
+
+    settings = _settings(args)
+    source = ("the --model option" if getattr(args, "model", None) else
+              "the ROLEPLAY_MODEL environment variable" if os.environ.get("ROLEPLAY_MODEL") else
+              f"the config file {config_path()}" if settings.model else None)
+    print(f"Config file: {config_path()} ({'found' if config_path().exists() else 'not there'})")
+    print(f"Practice history: {settings.database()}")
+    if not settings.model:
+        print("Model: none configured, so practice runs OFFLINE: a scripted buyer and instant "
+              "signal grades; criteria that need a judge show as ungraded.")
+        print("To use a model, set one of (highest first):\n"
+              "  roleplay practice SCENARIO --model gpt-4o-mini\n"
+              "  export ROLEPLAY_MODEL=anthropic/claude-3-5-haiku-latest   (and its API key, "
+              "e.g. ANTHROPIC_API_KEY)\n"
+              f"  model = \"ollama/llama3.1\"   in {config_path()}\n"
+              "For a vLLM or llama.cpp server: model = \"openai/NAME\" and "
+              "api_base = \"http://localhost:8000/v1\".")
+        return 0
+    print(f"Model: {settings.model} (from {source})"
+          + (f", judge: {settings.judge_model}" if settings.judge_model else ""))
+    if settings.api_base:
+        print(f"Server: {settings.api_base}")
+    if settings.offline:
+        print("Offline is switched on, so the model is not used.")
+        return 0
+    from .llm.client import LLM, ProviderError
+
+    print("Asking the model for a one-word reply...", flush=True)
+    llm = LLM(settings.model_copy(update={"retries": 0, "total_timeout": 20.0}))
+
+    async def ping() -> str:
+        out = ""
+        async for piece in llm.stream([{"role": "user", "content": "Reply with the word: ready"}],
+                                      temperature=0):
+            out += piece
+        return out
+
+    try:
+        reply = asyncio.run(ping())
+    except ProviderError as err:
+        print(f"The model did not answer: {err.message}")
+        return 1
+    print(f"The model answered: {reply.strip()[:60]!r}. Ready to practise.")
+    return 0
+
+
+def _default_rep(store) -> str:  # noqa: ANN001
+    import getpass
+
+    recent = store.sessions(limit=1)
+    if recent:
+        return recent[0].rep
+    try:
+        return getpass.getuser().capitalize()
+    except Exception:
+        return "Rep"
+
+
+def cmd_practice(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from . import library
+    from .engine.session import Session, Setup
+    from .practice import mode_label, players, recommender
+
+    settings = _settings(args)
+    store = _store(settings)
+    lib = library.load(library.default_folders(args.library)
+                       + ([Path(args.scenario)] if args.scenario and Path(args.scenario).is_file() else []))
+    notices: list[str] = []
+    buyer, judge, llm = players(settings, notice=lambda m: print(f"  ({m})", flush=True))
+    try:
+        if args.resume:
+            row = store.session(args.resume)
+            if row is None:
+                print(f"roleplay practice: no session '{args.resume}' (see 'roleplay history')",
+                      file=sys.stderr)
+                return 1
+            setup = Setup.from_library(lib, row.scenario_id, row.difficulty)
+            session = Session.resume(store, row.id, setup, buyer=buyer, judge=judge, llm=llm)
+        else:
+            if not args.scenario:
+                print("roleplay practice: name a scenario (see 'roleplay list') or --resume SESSION_ID",
+                      file=sys.stderr)
+                return 1
+            setup = Setup.from_library(lib, args.scenario, args.difficulty)
+            rep = store.rep(args.rep or _default_rep(store))
+            session = Session.begin(setup, store, rep, buyer=buyer, judge=judge, seed=args.seed,
+                                    llm=llm)
+    except LookupError as exc:
+        print(f"roleplay practice: {exc}", file=sys.stderr)
+        return 1
+    session.recommend = recommender(lib, setup.scenario.id)
+    del notices
+    if args.plain:
+        from .plain import run
+
+        return asyncio.run(run(session, mode_label(settings)))
+    from .app import run_app
+
+    return run_app(settings, session=session)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="roleplay",
@@ -107,6 +316,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print as JSON")
     _library_args(p)
     p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("practice", help="practise a scenario")
+    p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="a scenario id or file")
+    p.add_argument("--difficulty", default="medium", choices=["easy", "medium", "hard"])
+    p.add_argument("--model", help="the buyer's model (any litellm model name)")
+    p.add_argument("--offline", action="store_true", help="practise with the scripted buyer, no model")
+    p.add_argument("--rep", help="who is practising (history is kept per rep)")
+    p.add_argument("--resume", metavar="SESSION_ID", help="carry on an interrupted session")
+    p.add_argument("--seed", type=int, help="make the offline buyer's choices repeatable")
+    p.add_argument("--plain", action="store_true", help="line by line, without the full-screen app")
+    _library_args(p)
+    p.set_defaults(func=cmd_practice)
+
+    p = sub.add_parser("grade", help="grade an existing transcript against a rubric")
+    p.add_argument("transcript", type=Path, help="a .txt (Rep:/Buyer: lines), .json or .yaml file")
+    p.add_argument("--rubric", required=True, help="a rubric id or file")
+    p.add_argument("--offline", action="store_true", help="signals only, no model judge")
+    p.add_argument("--model", help="the judge's model (any litellm model name)")
+    p.add_argument("--json", action="store_true", help="print the grades as JSON")
+    _library_args(p)
+    p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("history", help="past sessions with their scores")
+    p.add_argument("--rep", help="only this rep's sessions")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+    p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser("export", help="a session's report")
+    p.add_argument("session_id", metavar="SESSION_ID")
+    p.add_argument("--format", default="md", help="md, json, or both: md,json")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("doctor", help="which model is used, whether it answers, how to set one up")
+    p.add_argument("--model", help="check this model instead")
+    p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a file kind")
     p.add_argument("kind", choices=["scenario", "rubric", "persona"])

@@ -138,11 +138,14 @@ def problems_from(exc: ValidationError, model: type[BaseModel], located: Located
                     message += f"; did you mean '{guess[0]}'?"
             elif kind == "value_error":
                 message = str(ctx.get("error", err["msg"]))
-            elif kind == "too_short":
-                need = ctx.get("min_length")
-                what = "characters" if isinstance(err["input"], str) else "entries"
-                message = (f"cannot be empty" if need == 1 and what == "characters"
-                           else f"needs at least {need} {what}, found {ctx.get('actual_length', 0)}")
+            elif kind in ("too_short", "string_too_short"):
+                need = ctx.get("min_length", 1)
+                if isinstance(err["input"], str) and need == 1:
+                    message = "cannot be empty"
+                else:
+                    what = "characters" if isinstance(err["input"], str) else (
+                        "entry" if need == 1 else "entries")
+                    message = f"needs at least {need} {what}, found {ctx.get('actual_length', 0)}"
             elif kind == "too_long":
                 message = f"has too many entries; at most {ctx.get('max_length')}"
             else:

@@ -1,0 +1,1 @@
+"""The practice engine: buyer, grading, state, session. Knows nothing of any user interface."""

@@ -1,0 +1,237 @@
+"""The buyer's state, kept and changed by code; a model only voices it.
+
+After every rep turn, `advance` reads that turn's signals and grades and the
+difficulty's numbers, and decides the buyer's move: agree, walk away, raise
+an objection, give up a hidden fact, push back on a pushy close, or just
+warm up or cool down. Whether the call is won, lost or abandoned is decided
+here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from ..models import Difficulty, HiddenFact, Objection, Persona, Rubric, Scenario
+from .records import Grade
+from .signals import SignalResult, topic_matches
+
+Outcome = Literal["in-progress", "won", "walked-away", "ended-by-rep"]
+MoveKind = Literal[
+    "won", "walked-away", "objection", "discount", "pushy-close", "reveal",
+    "objection-handled", "good", "weak", "neutral", "silence",
+]
+
+_PRICE = re.compile(r"\b(price|pricing|cost|costs|\$\s?\d|budget|expensive|discount|invoice|quote|fee)",
+                    re.IGNORECASE)
+
+
+@dataclass
+class BuyerState:
+    """Everything the buyer 'feels' and 'knows' about this call, as numbers and ids."""
+
+    trust: int
+    patience: int
+    revealed: list[str] = field(default_factory=list)
+    raised: list[str] = field(default_factory=list)
+    open_objection: str | None = None
+    handled: list[str] = field(default_factory=list)
+    rep_turns: int = 0
+    replied: bool = True  # False while a silent buyer has not answered yet (the ghost)
+    days: int = 0  # simulated days since the first touch (the ghost)
+    outcome: Outcome = "in-progress"
+    last_move: MoveKind | None = None
+    objective_asked: bool = False
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> BuyerState:
+        return cls(**data)
+
+    @property
+    def over(self) -> bool:
+        return self.outcome != "in-progress"
+
+
+@dataclass
+class Move:
+    """What the buyer does in reply to one rep turn."""
+
+    kind: MoveKind
+    trust_delta: int = 0
+    objection: Objection | None = None
+    fact: HiddenFact | None = None
+    days_passed: int = 0
+    why: str = ""
+
+
+def start(scenario: Scenario, persona: Persona, difficulty: Difficulty) -> tuple[BuyerState, Objection | None]:
+    """The state at the first word, and the objection the buyer opens with, if any."""
+    silent = scenario.opening.silent_days is not None
+    state = BuyerState(trust=difficulty.starting_trust, patience=difficulty.patience_turns,
+                       replied=not silent, days=scenario.opening.silent_days or 0)
+    opener = None
+    if difficulty.objections > 0:
+        opener = next((o for o in persona.objections if o.raised == "at-opening"), None)
+        if opener is not None:
+            state.raised.append(opener.id)
+            state.open_objection = opener.id
+    return state, opener
+
+
+def _passed(criterion: str, grades: dict[str, Grade]) -> bool | None:
+    """True/False when the turn has a verdict on the criterion; None when it cannot be told yet."""
+    grade = grades.get(criterion)
+    if grade is None or grade.verdict in ("ungraded", "n/a"):
+        return None
+    return grade.verdict == "pass"
+
+
+def quality(signals: dict[str, SignalResult], grades: dict[str, Grade]) -> int:
+    """Above 0: a strong turn; below 0: a weak one. From what can be told instantly."""
+    q = 0
+    for grade in grades.values():
+        if grade.verdict == "pass":
+            q += 1
+        elif grade.verdict == "fail":
+            q -= 1
+    if signals["open-question"].hit:
+        q += 1
+    elif not signals["question"].hit:
+        q -= 1  # telling, not asking
+    if signals["talk-length"].hit:
+        q -= 1
+    if signals["feature-pitch"].hit:
+        q -= 1
+    if signals["filler-words"].hit:
+        q -= 1
+    return q
+
+
+def advance(state: BuyerState, text: str, signals: dict[str, SignalResult],
+            grades: dict[str, Grade], scenario: Scenario, persona: Persona, rubric: Rubric,
+            difficulty: Difficulty, seed: int = 0) -> tuple[BuyerState, Move]:
+    """The state after one rep turn, and the buyer's move. Pure: `state` is not changed."""
+    s = BuyerState.from_json(state.to_json())
+    if s.over:
+        return s, Move("walked-away" if s.outcome == "walked-away" else "won", why="the call is over")
+    s.rep_turns += 1
+    s.patience -= 1
+    q = quality(signals, grades)
+    gain, loss = difficulty.trust_gain_good, difficulty.trust_loss_weak
+    delta = gain if q > 0 else -loss if q < 0 else 0
+    move = Move("good" if q > 0 else "weak" if q < 0 else "neutral")
+
+    # An open objection is handled when the turn passes what resolves it.
+    if s.open_objection is not None:
+        objection = next(o for o in persona.objections if o.id == s.open_objection)
+        verdicts = [_passed(c, grades) for c in objection.resolved_when]
+        told = [v for v in verdicts if v is not None]
+        handled = all(told) if told else q > 0
+        if handled:
+            s.handled.append(objection.id)
+            s.open_objection = None
+            move = Move("objection-handled", why=f"answered '{objection.id}' well")
+            delta = max(delta, gain)
+
+    if signals["discount-offered"].hit:
+        delta = -loss
+        move = Move("discount", why="offered a discount: the first price now looks made up")
+
+    asked = signals["next-step-ask"].hit
+    if asked:
+        s.objective_asked = True
+    s.trust = max(0, min(100, s.trust + delta))
+
+    if asked and move.kind != "discount":
+        if s.trust >= difficulty.trust_to_agree and s.open_objection is None:
+            s.outcome = "won"
+            return s, Move("won", delta, why="asked for the next step with enough trust earned")
+        objection = _next_objection(s, persona, difficulty, "when-rep-asks-for-next-step")
+        if objection is None:
+            s.trust = max(0, s.trust - loss)
+            delta -= loss
+            move = Move("pushy-close", why=f"asked at trust {s.trust}, "
+                        f"{difficulty.trust_to_agree} needed")
+            s = _maybe_walk(s)
+            move.trust_delta = delta
+            return s, (Move("walked-away", delta, why="out of patience") if s.over else move)
+        s.raised.append(objection.id)
+        s.open_objection = objection.id
+        move = Move("objection", objection=objection, why="asked for the next step")
+
+    if move.kind not in ("objection", "discount") and s.open_objection is None:
+        trigger = _trigger(text, signals, s)
+        objection = _next_objection(s, persona, difficulty, trigger) if trigger else None
+        if objection is not None:
+            s.raised.append(objection.id)
+            s.open_objection = objection.id
+            move = Move("objection", objection=objection, why=f"{trigger.replace('-', ' ')}")
+
+    if move.kind not in ("objection", "discount"):
+        fact = _earned_fact(s, text, signals, grades, persona)
+        if fact is not None:
+            s.revealed.append(fact.id)
+            move = Move("reveal", fact=fact, why=f"earned: {fact.earned_by}")
+
+    if not s.replied:  # the ghost answers only a follow-up worth answering
+        if move.kind in ("good", "reveal", "objection-handled") or (move.kind == "objection"):
+            s.replied = True
+        else:
+            days = 2 + (seed + s.rep_turns) % 4
+            s.days += days
+            move = Move("silence", days_passed=days, why="nothing in it worth a reply")
+
+    move.trust_delta = delta
+    s = _maybe_walk(s)
+    if s.over:
+        return s, Move("walked-away", delta, why="out of patience" if s.patience <= 0 else "trust gone")
+    return s, move
+
+
+def _maybe_walk(s: BuyerState) -> BuyerState:
+    if s.outcome == "in-progress" and (s.patience <= 0 or s.trust <= 0):
+        s.outcome = "walked-away"
+    return s
+
+
+def _trigger(text: str, signals: dict[str, SignalResult], s: BuyerState) -> str | None:
+    if _PRICE.search(text):
+        return "when-price-comes-up"
+    if signals["feature-pitch"].hit:
+        return "when-rep-pitches"
+    if s.rep_turns >= 2:
+        return "mid-call"
+    return None
+
+
+def _next_objection(s: BuyerState, persona: Persona, difficulty: Difficulty,
+                    trigger: str) -> Objection | None:
+    if len(s.raised) >= difficulty.objections:
+        return None
+    return next((o for o in persona.objections if o.raised == trigger and o.id not in s.raised), None)
+
+
+def _earned_fact(s: BuyerState, text: str, signals: dict[str, SignalResult],
+                 grades: dict[str, Grade], persona: Persona) -> HiddenFact | None:
+    asked = " ".join(signals["question"].evidence)
+    topics = {t.id: t for t in persona.topics}
+    for fact in persona.hidden_facts:
+        if fact.id in s.revealed or s.trust < fact.reveal.min_trust:
+            continue
+        rule = fact.reveal
+        if rule.topic is not None:
+            topic = topics.get(rule.topic)
+            if topic is None or not topic_matches(asked, topic.keywords):
+                continue
+        if rule.criterion is not None:
+            verdict = _passed(rule.criterion, grades)
+            # A criterion nothing can judge yet (no signal, judge still working)
+            # does not block: the topic rule alone applies. A clear fail does.
+            if verdict is False or (verdict is None and rule.topic is None):
+                continue
+        return fact
+    return None

@@ -1,0 +1,1 @@
+"""Model access: litellm wrapper, retries, provider resolution."""

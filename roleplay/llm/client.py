@@ -1,0 +1,289 @@
+"""Model calls over litellm, with our own retry policy.
+
+litellm's own retries are switched off: a retry is only safe before the
+first streamed word reaches the rep, so the policy lives here, with tenacity.
+litellm is imported lazily (it takes seconds); `warm()` imports it early in
+the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+)
+
+from ..settings import Settings
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+_litellm: Any = None
+
+
+def litellm() -> Any:
+    """The litellm module, imported on first use and set up for our retry policy."""
+    global _litellm
+    if _litellm is None:
+        import litellm as lm
+
+        # httpx rather than aiohttp: one transport everywhere, and the one the
+        # tests' fake provider (respx) can see.
+        lm.disable_aiohttp_transport = True
+        lm.suppress_debug_info = True
+        lm.telemetry = False
+        lm.drop_params = True
+        _litellm = lm
+    return _litellm
+
+
+def warm() -> None:
+    """Import litellm now (call from a background worker, not the start-up path)."""
+    litellm()
+
+
+class ProviderError(Exception):
+    """A model call failed for good. `message` is in plain words, for the rep."""
+
+    def __init__(self, message: str, *, kind: str, retryable: bool = False,
+                 retry_after: float | None = None):
+        super().__init__(message)
+        self.message, self.kind, self.retryable, self.retry_after = message, kind, retryable, retry_after
+
+
+class Interrupted(Exception):
+    """The reply broke off after some of it was shown; it is kept as it is, never replayed."""
+
+    def __init__(self, partial: str, cause: ProviderError):
+        super().__init__(cause.message)
+        self.partial, self.cause = partial, cause
+
+
+@dataclass
+class Usage:
+    """Tokens and cost of the calls made for one session."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+    calls: int = 0
+
+    def add(self, model: str, prompt: int, completion: int) -> None:
+        self.prompt_tokens += prompt
+        self.completion_tokens += completion
+        self.calls += 1
+        try:
+            p, c = litellm().cost_per_token(model=model, prompt_tokens=prompt,
+                                            completion_tokens=completion)
+            self.cost += p + c
+        except Exception:  # a local or unknown model has no price: it costs nothing we know of
+            pass
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    value = headers.get("retry-after") if hasattr(headers, "get") else None
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def classify(exc: BaseException) -> ProviderError:
+    """Any failure of a call, as a ProviderError saying what happened in plain words."""
+    if isinstance(exc, ProviderError):
+        return exc
+    if isinstance(exc, asyncio.TimeoutError | TimeoutError):
+        return ProviderError("The model took too long to answer.", kind="timeout", retryable=True)
+    lm = litellm()
+    status = getattr(exc, "status_code", None)
+    if isinstance(exc, lm.RateLimitError) or status == 429:
+        return ProviderError("The model provider is busy (rate limit).", kind="rate-limit",
+                             retryable=True, retry_after=_retry_after(exc))
+    if isinstance(exc, lm.Timeout):
+        return ProviderError("The model took too long to answer.", kind="timeout", retryable=True)
+    if isinstance(exc, lm.AuthenticationError) or status in (401, 403):
+        return ProviderError("The model provider refused the API key. Run 'roleplay doctor'.",
+                             kind="auth")
+    if isinstance(exc, lm.NotFoundError) or status == 404:
+        return ProviderError("The model provider does not know this model name. "
+                             "Run 'roleplay doctor'.", kind="not-found")
+    if isinstance(exc, lm.BadRequestError) or status in (400, 422):
+        return ProviderError("The model provider rejected the request.", kind="bad-request")
+    if isinstance(exc, lm.APIConnectionError):
+        return ProviderError("Could not reach the model provider.", kind="connection", retryable=True)
+    if isinstance(status, int) and status >= 500 or isinstance(
+            exc, (lm.InternalServerError, lm.ServiceUnavailableError, lm.BadGatewayError)):
+        return ProviderError("The model provider had a server error.", kind="server",
+                             retryable=True, retry_after=_retry_after(exc))
+    if isinstance(exc, lm.APIError):
+        return ProviderError("The model provider returned an error.", kind="server", retryable=True)
+    if isinstance(exc, (ConnectionError, OSError)):
+        return ProviderError("The connection to the model provider dropped.", kind="connection",
+                             retryable=True)
+    return ProviderError(f"The model call failed: {type(exc).__name__}.", kind="unknown")
+
+
+Notice = Callable[[str], None]
+
+
+@dataclass
+class LLM:
+    """Calls one configured provider, with timeouts, retries and usage accounting."""
+
+    settings: Settings
+    usage: Usage = field(default_factory=Usage)
+    notice: Notice | None = None
+    backoff_base: float = 0.5
+    backoff_cap: float = 20.0
+
+    def _kwargs(self, model: str) -> dict[str, Any]:
+        import httpx
+
+        s = self.settings
+        kwargs: dict[str, Any] = {
+            "model": model,
+            "num_retries": 0,
+            "max_retries": 0,
+            "timeout": httpx.Timeout(s.total_timeout, connect=s.connect_timeout),
+        }
+        if s.api_base:
+            kwargs["api_base"] = s.api_base
+        return kwargs
+
+    def _wait(self, state: RetryCallState) -> float:
+        err = classify(state.outcome.exception()) if state.outcome else None
+        if err is not None and err.retry_after is not None:
+            return min(err.retry_after, 60.0)
+        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (state.attempt_number - 1))
+        return random.uniform(ceiling / 2, ceiling)  # jitter: many reps, one rate limit
+
+    def _before_sleep(self, state: RetryCallState) -> None:
+        if self.notice and state.outcome is not None:
+            err = classify(state.outcome.exception())
+            wait = state.next_action.sleep if state.next_action else 0
+            self.notice(f"{err.message} Trying again in {wait:.0f} s "
+                        f"(attempt {state.attempt_number + 1} of {self.settings.retries + 1}).")
+
+    def _retrying(self) -> AsyncRetrying:
+        return AsyncRetrying(
+            stop=stop_after_attempt(self.settings.retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception(lambda e: classify(e).retryable),
+            before_sleep=self._before_sleep,
+            reraise=True,
+        )
+
+    async def stream(self, messages: list[dict[str, str]], *, model: str | None = None,
+                     temperature: float = 0.8) -> AsyncIterator[str]:
+        """The reply, piece by piece. Retries only until the first piece arrives;
+        a break after that raises Interrupted with what was shown."""
+        model = model or self.settings.model
+        assert model, "no model configured"
+        lm = litellm()
+        s = self.settings
+        started = time.monotonic()
+        prompt_tokens = completion_tokens = 0
+
+        async def open_stream() -> tuple[Any, str]:
+            response = await asyncio.wait_for(
+                lm.acompletion(messages=messages, stream=True, temperature=temperature,
+                               stream_options={"include_usage": True}, **self._kwargs(model)),
+                s.first_token_timeout)
+            iterator = response.__aiter__()
+            while True:  # skip empty chunks (role-only, keep-alives) until a word arrives
+                chunk = await asyncio.wait_for(iterator.__anext__(), s.first_token_timeout)
+                text = _delta(chunk)
+                if text:
+                    return iterator, text
+                nonlocal prompt_tokens, completion_tokens
+                prompt_tokens, completion_tokens = _usage(chunk, prompt_tokens, completion_tokens)
+
+        try:
+            async for attempt in self._retrying():
+                with attempt:
+                    try:
+                        iterator, first = await open_stream()
+                    except StopAsyncIteration:
+                        raise ProviderError("The model sent an empty reply.", kind="empty",
+                                            retryable=True) from None
+        except Exception as exc:
+            raise classify(exc) from exc
+        shown = first
+        yield first
+        try:
+            while True:
+                left = s.total_timeout - (time.monotonic() - started)
+                if left <= 0:
+                    raise asyncio.TimeoutError
+                try:
+                    chunk = await asyncio.wait_for(iterator.__anext__(), min(left, s.first_token_timeout))
+                except StopAsyncIteration:
+                    break
+                prompt_tokens, completion_tokens = _usage(chunk, prompt_tokens, completion_tokens)
+                text = _delta(chunk)
+                if text:
+                    shown += text
+                    yield text
+        except Exception as exc:
+            raise Interrupted(shown, classify(exc)) from exc
+        finally:
+            if not completion_tokens:
+                completion_tokens = max(1, len(shown) // 4)  # the provider sent no count
+            self.usage.add(model, prompt_tokens, completion_tokens)
+
+    async def complete(self, messages: list[dict[str, str]], *, model: str | None = None,
+                       temperature: float = 0.0, json_mode: bool = True) -> str:
+        """A whole reply at once (for the judge). Retried on provider faults."""
+        model = model or self.settings.grader_model
+        assert model, "no model configured"
+        lm = litellm()
+        extra: dict[str, Any] = {"response_format": {"type": "json_object"}} if json_mode else {}
+        try:
+            async for attempt in self._retrying():
+                with attempt:
+                    response = await asyncio.wait_for(
+                        lm.acompletion(messages=messages, temperature=temperature,
+                                       **extra, **self._kwargs(model)),
+                        self.settings.total_timeout)
+        except Exception as exc:
+            raise classify(exc) from exc
+        usage = getattr(response, "usage", None)
+        self.usage.add(model, getattr(usage, "prompt_tokens", 0) or 0,
+                       getattr(usage, "completion_tokens", 0) or 0)
+        try:
+            return response.choices[0].message.content or ""
+        except (AttributeError, IndexError):
+            return ""
+
+
+def _delta(chunk: Any) -> str:
+    try:
+        return chunk.choices[0].delta.content or ""  # the last chunk's content can be None
+    except (AttributeError, IndexError):
+        return ""
+
+
+def _usage(chunk: Any, prompt: int, completion: int) -> tuple[int, int]:
+    usage = getattr(chunk, "usage", None)
+    if usage:
+        return (getattr(usage, "prompt_tokens", 0) or prompt,
+                getattr(usage, "completion_tokens", 0) or completion)
+    return prompt, completion

@@ -1,0 +1,112 @@
+"""A plain line-by-line front end over the engine (`roleplay practice --plain`).
+
+For screen readers, scripts and terminals where the full-screen app is not
+wanted. Type a turn and press Enter; /hint, /redo and /end do what they say.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from .engine.grading import effective
+from .engine.session import (
+    BuyerPiece,
+    BuyerTurnSaved,
+    CallOver,
+    JudgeGrades,
+    Notice,
+    RepTurnSaved,
+    ReplyFailed,
+    Session,
+)
+
+HELP = "Type your turn and press Enter. /hint for a hint, /redo to take back your last turn, /end to finish."
+
+
+def _grades_line(grades) -> str:  # noqa: ANN001
+    parts = []
+    for g in effective(grades).values():
+        if g.verdict == "n/a":
+            continue
+        parts.append(f"{g.criterion}: {g.verdict}")
+    return "  [" + ", ".join(parts) + "]" if parts else ""
+
+
+async def run(session: Session, mode: str, out: TextIO = sys.stdout, inp: TextIO = sys.stdin) -> int:
+    s = session.setup
+    print(f"{s.scenario.title} ({s.difficulty_name}) - {mode}", file=out)
+    print(f"Objective: {s.scenario.objective.milestone}", file=out)
+    print(f"Session {session.id}. {HELP}", file=out)
+    for t in session.turns:
+        who = "You" if t.speaker == "rep" else s.persona.name
+        print(f"{who}: {t.text or '(' + t.note + ')'}", file=out)
+    out.flush()
+    hint_used = False
+    loop = asyncio.get_running_loop()
+    while not session.over:
+        if session.awaiting_reply:
+            async for event in session.retry_reply():
+                _show(event, session, out)
+            if session.awaiting_reply:
+                print("(The buyer's reply could not be had. Press Enter to try again, or /end.)", file=out)
+        out.write("> ")
+        out.flush()
+        line = await loop.run_in_executor(None, inp.readline)
+        if not line:  # end of input: leave the session resumable
+            print(f"\nPaused. Resume with: roleplay practice --resume {session.id}", file=out)
+            return 0
+        text = line.strip()
+        if text == "/end":
+            break
+        if text == "/hint":
+            print(f"Hint: {session.hint()}", file=out)
+            hint_used = True
+            continue
+        if text == "/redo":
+            print("Your last turn was taken back." if session.undo_last() else "Nothing to take back.",
+                  file=out)
+            continue
+        if not text:
+            continue
+        async for event in session.say(text, hint_used=hint_used):
+            _show(event, session, out)
+        hint_used = False
+        out.flush()
+    card = await session.end()
+    score = "ungraded" if card.score is None else f"{card.score:.0f}/100"
+    print(f"\nCall over: {session.state.outcome}. Score: {score}"
+          + ("" if card.passed is None else (" (pass)" if card.passed else " (not passed yet)")), file=out)
+    if card.practise_next:
+        print(f"Practise next: {card.practise_next}. {card.practise_tip}", file=out)
+    print(f"Report: roleplay export {session.id}", file=out)
+    out.flush()
+    return 0
+
+
+def _show(event, session: Session, out: TextIO) -> None:  # noqa: ANN001
+    name = session.setup.persona.name
+    if isinstance(event, RepTurnSaved):
+        line = _grades_line(event.turn.grades)
+        if line:
+            print(line, file=out)
+    elif isinstance(event, BuyerPiece):
+        pass  # the whole line is printed once saved, so a cut reply is never half-shown twice
+    elif isinstance(event, BuyerTurnSaved):
+        t = event.turn
+        print(f"{name}: {t.text}" if t.text else f"({t.note})", file=out)
+        if session.setup.difficulty.show_mood:
+            st = event.state
+            print(f"  (trust {st.trust}, patience {st.patience} turns)", file=out)
+    elif isinstance(event, JudgeGrades):
+        line = _grades_line(event.grades)
+        if line.strip(" []"):
+            print(f"  judge:{line}", file=out)
+    elif isinstance(event, ReplyFailed):
+        print(f"  ! {event.message}", file=out)
+    elif isinstance(event, Notice):
+        print(f"  ({event.message})", file=out)
+    elif isinstance(event, CallOver):
+        print(f"  -- {event.outcome} --", file=out)
+    out.flush()

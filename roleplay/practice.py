@@ -1,0 +1,154 @@
+"""Putting the engine together from settings: the buyer, the judge, grading a pasted call, reports.
+
+Both front ends (the app and the command line) build sessions through here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from .engine import scorecard as scorecards
+from .engine.buyer import Buyer, LLMBuyer, OfflineBuyer
+from .engine.grading import analyse, applies, effective, looks_like_objection, signal_grades
+from .engine.judge import Judge, LLMJudge, OfflineJudge
+from .engine.records import Grade, Turn
+from .models import Rubric
+from .settings import Settings
+from .store import SessionRow, Store
+
+
+def players(settings: Settings, notice: Callable[[str], None] | None = None) -> tuple[Buyer, Judge, Any]:
+    """The buyer and judge for these settings: over a model when one is configured, else offline."""
+    if not settings.online:
+        return OfflineBuyer(), OfflineJudge(), None
+    from .llm.client import LLM
+
+    llm = LLM(settings, notice=notice)
+    return LLMBuyer(llm, settings.model), LLMJudge(llm, settings.grader_model), llm
+
+
+def mode_label(settings: Settings) -> str:
+    """One line saying how practice runs, for every place a session is shown."""
+    if settings.online:
+        judge = settings.grader_model
+        return f"model: {settings.model}" + (f" (judge: {judge})" if judge != settings.model else "")
+    return "offline practice: scripted buyer, instant signal grades only (no model configured)"
+
+
+def recommender(lib, current: str) -> Callable[[str], str | None]:  # noqa: ANN001 - library.Library
+    """For a criterion to practise next, a scenario that trains it (another one when there is one)."""
+
+    def pick(criterion_id: str) -> str | None:
+        here = lib.scenarios.get(current)
+        rubric_here = lib.rubric_of(here.model) if here else None
+        signal = next((c.signal for c in rubric_here.criteria if c.id == criterion_id), None) \
+            if rubric_here else None
+        matches: list[tuple[int, str]] = []
+        for entry in lib.usable_scenarios():
+            rubric = lib.rubric_of(entry.model)
+            ids = {c.id for c in rubric.criteria}
+            signals = {c.signal for c in rubric.criteria if c.signal}
+            rank = 0 if criterion_id in ids else 1 if signal and signal in signals else None
+            if rank is not None:
+                matches.append((rank + (2 if entry.model.id == current else 0), entry.model.id))
+        return min(matches)[1] if matches else None
+
+    return pick
+
+
+async def grade_transcript(turns_in: list[Any], rubric: Rubric, judge: Judge,
+                           concurrency: int = 4) -> tuple[list[Turn], list[Grade], scorecards.Scorecard]:
+    """Grade every rep turn of an existing call against every criterion that applies."""
+    turns = [Turn(index=i, speaker=t.speaker, text=t.text) for i, t in enumerate(turns_in)]
+    gate = asyncio.Semaphore(concurrency)
+
+    async def grade(i: int) -> None:
+        turn = turns[i]
+        before = turns[:i]
+        buyer_last = next((t.text for t in reversed(before) if t.speaker == "buyer"), "")
+        after_objection = bool(before) and before[-1].speaker == "buyer" and looks_like_objection(before[-1].text)
+        signals = analyse(turn.text, buyer_last, [t.text for t in before if t.speaker == "rep"])
+        turn.grades = signal_grades(rubric, signals, after_objection=after_objection)
+        criteria = [c for c in rubric.criteria if applies(c, after_objection=after_objection)]
+        async with gate:
+            turn.grades += await judge.grade_turn(rubric, criteria, before, turn)
+
+    await asyncio.gather(*(grade(i) for i, t in enumerate(turns) if t.speaker == "rep"))
+    end = [c for c in rubric.criteria if c.applies == "end-of-call"]
+    call_grades = await judge.grade_call(rubric, end, turns)
+    return turns, call_grades, scorecards.build(rubric, turns, call_grades)
+
+
+def grades_json(rubric_id: str, score: float | None, turns: list[Turn],
+                call_grades: list[Grade] = ()) -> dict[str, Any]:
+    """The grades contract of DESIGN.md: one effective grade per criterion per rep turn."""
+    out: dict[str, Any] = {"rubric": rubric_id, "score": score, "turns": []}
+    for t in turns:
+        grades = [g.model_dump() for g in effective(t.grades).values()] if t.speaker == "rep" else []
+        row: dict[str, Any] = {"index": t.index, "speaker": t.speaker, "text": t.text, "grades": grades}
+        if t.note:
+            row["note"] = t.note
+        if t.interrupted:
+            row["interrupted"] = True
+        out["turns"].append(row)
+    if call_grades:
+        out["call_grades"] = [g.model_dump() for g in effective(call_grades).values()]
+    return out
+
+
+_VERDICT = {"pass": "PASS", "fail": "FAIL", "n/a": "n/a", "ungraded": "ungraded"}
+
+
+def export_json(store: Store, row: SessionRow) -> dict[str, Any]:
+    turns = store.turns(row.id)
+    out = grades_json(row.rubric_id, row.score, turns, store.call_grades(row.id))
+    out["session"] = {k: v for k, v in row.to_json().items() if k not in ("state", "scorecard")}
+    out["scorecard"] = row.scorecard
+    return out
+
+
+def export_markdown(store: Store, row: SessionRow) -> str:
+    """A report a rep can paste into their notes or send to their manager."""
+    lines = [f"# {row.scenario_title}", "",
+             f"- Rep: {row.rep}",
+             f"- Session: {row.id}, started {row.started}, difficulty {row.difficulty}",
+             f"- Buyer: {row.buyer}; grading: {row.judge}",
+             f"- Outcome: {row.outcome}",
+             f"- Score: {_score(row.score)}" + ("" if row.passed is None else
+                                                 f" ({'passed' if row.passed else 'not passed'})"),
+             ""]
+    card = row.scorecard or {}
+    if card.get("criteria"):
+        lines += ["## Scorecard", "", "| criterion | weight | score |", "| --- | --- | --- |"]
+        for c in card["criteria"]:
+            lines.append(f"| {c['name']} | {c['weight']:g} | {_score(c['score'], 100)} |")
+        lines.append("")
+        if card.get("practise_next"):
+            lines += [f"**Practise next:** {card['practise_next']}: {card.get('practise_tip', '')}"
+                      + (f" (scenario: `{card['practise_scenario']}`)" if card.get("practise_scenario") else ""),
+                      ""]
+    lines += ["## Transcript", ""]
+    for t in store.turns(row.id):
+        who = "Rep" if t.speaker == "rep" else "Buyer"
+        body = t.text or f"_{t.note}_"
+        lines.append(f"**{who}:** {body}" + (" _(cut off)_" if t.interrupted else ""))
+        for g in effective(t.grades).values():
+            if g.verdict == "n/a":
+                continue
+            ev = f" \u2014 \u201c{g.evidence[0]}\u201d" if g.evidence else ""
+            lines.append(f"  - {_VERDICT[g.verdict]} {g.criterion} ({g.source}){ev}: {g.reason}")
+        lines.append("")
+    if row.debrief:
+        lines += ["## Debrief", ""]
+        for q, a in row.debrief.items():
+            lines += [f"**{q}**", "", a or "_(no answer)_", ""]
+    if row.prompt_tokens or row.completion_tokens:
+        lines += [f"_Model use: {row.prompt_tokens} prompt + {row.completion_tokens} completion tokens, "
+                  f"${row.cost:.4f}._", ""]
+    return "\n".join(lines)
+
+
+def _score(score: float | None, scale: float = 1) -> str:
+    return "ungraded" if score is None else f"{score * scale:.0f}" if scale != 1 else f"{score:.1f}"
