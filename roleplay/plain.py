@@ -78,8 +78,13 @@ async def run(session: Session, mode: str, out: TextIO = sys.stdout, inp: TextIO
     score = "ungraded" if card.score is None else f"{card.score:.0f}/100"
     print(f"\nCall over: {session.state.outcome}. Score: {score}"
           + ("" if card.passed is None else (" (pass)" if card.passed else " (not passed yet)")), file=out)
+    ungraded = [c.name for c in card.criteria if c.score is None]
+    if ungraded:
+        print(f"Not graded (needs a model judge): {', '.join(ungraded)}", file=out)
     if card.practise_next:
-        print(f"Practise next: {card.practise_next}. {card.practise_tip}", file=out)
+        print(f"Practise next: {card.practise_next}. {card.practise_tip}"
+              + (f" Try: roleplay practice {card.practise_scenario}" if card.practise_scenario else ""),
+              file=out)
     print(f"Report: roleplay export {session.id}", file=out)
     out.flush()
     return 0
@@ -100,7 +105,7 @@ def _show(event, session: Session, out: TextIO) -> None:  # noqa: ANN001
             st = event.state
             print(f"  (trust {st.trust}, patience {st.patience} turns)", file=out)
     elif isinstance(event, JudgeGrades):
-        line = _grades_line(event.grades)
+        line = _grades_line([g for g in event.grades if g.verdict != "ungraded"])
         if line.strip(" []"):
             print(f"  judge:{line}", file=out)
     elif isinstance(event, ReplyFailed):

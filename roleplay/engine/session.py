@@ -150,9 +150,9 @@ class Session:
             first = Turn(index=0, speaker="buyer", text="",
                          note=f"No reply for {days} days since your last email. Write your follow-up.")
         else:
-            line = buyer.opening(setup.context, seed)
-            if opener is not None and opener.line not in line:
-                line = f"{line} {opener.line}" if line else opener.line
+            # The manager's opening line is how the buyer raises an at-opening
+            # objection; its own line is only needed when there is no opening text.
+            line = buyer.opening(setup.context, seed) or (opener.line if opener else "")
             first = Turn(index=0, speaker="buyer", text=line)
         state.last_move = "objection" if opener is not None else None
         session._save(first)
@@ -238,6 +238,9 @@ class Session:
 
     async def _reply_and(self, judging: asyncio.Task | None, rep_index: int | None) -> AsyncIterator[Event]:
         queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        # Provider retries show up as calm notices among the turn's events.
+        if self.llm is not None:
+            self.llm.notice = lambda message: queue.put_nowait(Notice(message))  # type: ignore[attr-defined]
         workers = [asyncio.create_task(self._reply(queue))]
         if judging is not None and rep_index is not None:
             workers.append(asyncio.create_task(self._collect_judge(judging, rep_index, queue)))

@@ -147,14 +147,18 @@ def advance(state: BuyerState, text: str, signals: dict[str, SignalResult],
     s.trust = max(0, min(100, s.trust + delta))
 
     if asked and move.kind != "discount":
-        if s.trust >= difficulty.trust_to_agree and s.open_objection is None:
+        # The trust must have been earned before the ask: a turn that asks cannot
+        # also be the one that earns the yes (or a pushy close could win).
+        if state.trust >= difficulty.trust_to_agree and s.open_objection is None:
             s.outcome = "won"
             return s, Move("won", delta, why="asked for the next step with enough trust earned")
         objection = _next_objection(s, persona, difficulty, "when-rep-asks-for-next-step")
         if objection is None:
-            s.trust = max(0, s.trust - loss)
-            delta -= loss
-            move = Move("pushy-close", why=f"asked at trust {s.trust}, "
+            # Whatever else was good in the turn, pushing for the objective before it
+            # is earned never gains trust: otherwise asking again and again would win.
+            s.trust = max(0, state.trust - loss)
+            delta = s.trust - state.trust
+            move = Move("pushy-close", why=f"asked at trust {state.trust}, "
                         f"{difficulty.trust_to_agree} needed")
             s = _maybe_walk(s)
             move.trust_delta = delta

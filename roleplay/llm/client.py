@@ -90,9 +90,12 @@ class Usage:
 
 
 def _retry_after(exc: BaseException) -> float | None:
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None) or {}
-    value = headers.get("retry-after") if hasattr(headers, "get") else None
+    # litellm keeps the provider's headers apart from the response it attaches.
+    value = None
+    for headers in (getattr(exc, "litellm_response_headers", None),
+                    getattr(getattr(exc, "response", None), "headers", None)):
+        if headers is not None and hasattr(headers, "get"):
+            value = headers.get("retry-after") or value
     if value is None:
         return None
     try:
@@ -179,7 +182,7 @@ class LLM:
         if self.notice and state.outcome is not None:
             err = classify(state.outcome.exception())
             wait = state.next_action.sleep if state.next_action else 0
-            self.notice(f"{err.message} Trying again in {wait:.0f} s "
+            self.notice(f"{err.message} Trying again in {wait:.1f} s "
                         f"(attempt {state.attempt_number + 1} of {self.settings.retries + 1}).")
 
     def _retrying(self) -> AsyncRetrying:

@@ -1,0 +1,1037 @@
+"""Signals: deterministic detectors that grade a rep's turn instantly, with no model.
+
+Each signal is a pure function ``(text, ctx) -> SignalResult``: no I/O, no state,
+standard library only. Regular expressions are compiled once, at import.
+
+Evidence is always made of exact substrings of the rep's text (whole sentences,
+trimmed), so the engine can quote the rep's own words and highlight them.
+
+Matching is done on a copy of the text in which curly quotes and long dashes are
+replaced, one character for one character, by their plain forms: positions are
+unchanged, so every span found in the copy is sliced from the original text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "POSITIVE",
+    "SIGNALS",
+    "SignalContext",
+    "SignalResult",
+    "acknowledgment",
+    "discount_offered",
+    "feature_pitch",
+    "filler_words",
+    "next_step_ask",
+    "open_question",
+    "question",
+    "run_all",
+    "talk_length",
+    "topic_matches",
+]
+
+
+@dataclass(frozen=True)
+class SignalContext:
+    """What a signal may know about the call besides the turn itself."""
+
+    buyer_last: str = ""  # the buyer's line just before this rep turn ("" if none)
+    rep_before: tuple[str, ...] = ()  # the rep's earlier turns in this call, oldest first
+
+
+@dataclass(frozen=True)
+class SignalResult:
+    name: str  # the signal name, e.g. "open-question"
+    hit: bool  # the behaviour was detected in the turn
+    evidence: tuple[str, ...]  # exact substrings of the rep's text that show it
+    detail: str  # plain words for the rep
+    value: float | None = None  # a number where it makes sense
+
+
+# --------------------------------------------------------------------------- text
+
+# One character for one character, so positions in the copy are positions in the original.
+_PLAIN = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201b": "'", "\u02bc": "'",
+        "\u201c": '"', "\u201d": '"',
+        "\u2013": "-", "\u2014": "-", "\u2212": "-",
+        "\u00a0": " ", "\u202f": " ",
+    }
+)
+
+_BOUNDARY = re.compile(r"[.!?\u2026]+[\"')\]]*(?=\s|$)|\n")
+_ABBREV_BEFORE = re.compile(r"\b(?:mr|mrs|ms|dr|vs|e\.g|i\.e|approx|cf)$", re.I)
+_BULLET = re.compile(r"[-*\u2022>]+\s+")
+_ALNUM = re.compile(r"[^\W_]")
+
+
+def _plain(text: str) -> str:
+    return text.translate(_PLAIN)
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences of `text` (plain form), trimmed of surrounding blanks."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        if m.group() == "." and _ABBREV_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+            continue
+        _add_span(spans, text, start, m.end())
+        start = m.end()
+    _add_span(spans, text, start, len(text))
+    return spans
+
+
+def _add_span(spans: list[tuple[int, int]], text: str, s: int, e: int) -> None:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    b = _BULLET.match(text, s, e)
+    if b and b.end() < e:
+        s = b.end()
+    if s < e and _ALNUM.search(text, s, e):
+        spans.append((s, e))
+
+
+def _dedupe(items: Sequence[str]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return tuple(seen)
+
+
+def _quote(s: str, limit: int = 60) -> str:
+    s = " ".join(s.split())
+    return f'"{s}"' if len(s) <= limit else f'"{s[: limit - 3].rstrip()}..."'
+
+
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+# ---------------------------------------------------------------------- questions
+
+_CLAUSE_SEP = re.compile(r"[,;:()\"]|\s-+\s?|-{2,}")
+
+_LEAD = re.compile(
+    r"(?:(?:and\s+so|and\s+then|so|and|but|or|also|then|now|ok|okay|well|great|sure|right|alright|"
+    r"honestly|actually|look|listen|quick\s+question|one\s+question|one\s+more\s+thing|last\s+thing|"
+    r"out\s+of\s+curiosity|just\s+curious|just|roughly|approximately|ballpark|realistically|genuinely|"
+    r"in\s+practice|in\s+your\s+view|in\s+your\s+experience|hmm|yeah|yes|thanks|perfect|got\s+it|"
+    r"understood|gotcha|and\s+if\s+so|if\s+so)\b[\s,.!:;-]*)+",
+    re.I,
+)
+
+_INDIRECT = re.compile(
+    r"(?:I'?d\s+love\s+to\s+(?:hear|understand|know|learn|get\s+a\s+sense\s+of)|I'?m\s+(?:curious|wondering)|"
+    r"I\s+wonder|curious|wondering)\s+(?:(?P<open>how|what|why|which|who|where|when|about)|(?P<closed>if|whether))\b",
+    re.I,
+)
+_OPEN_PROMPT = re.compile(
+    r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+|maybe\s+|quickly\s+|briefly\s+|just\s+)?|"
+    r"(?:would|do)\s+you\s+mind\s+|please\s+)?"
+    r"(?P<verb>tell\s+me|walk(?:ing)?\s+me\s+through|talk(?:ing)?\s+me\s+through|tak(?:e|ing)\s+me\s+through|"
+    r"run(?:ning)?\s+me\s+through|help(?:ing)?\s+me\s+understand|describ(?:e|ing)|explain(?:ing)?|"
+    r"paint(?:ing)?\s+(?:me\s+)?a\s+picture|giv(?:e|ing)\s+me\s+a\s+(?:sense|feel|picture)|"
+    r"shar(?:e|ing)\s+(?:with\s+me\s+)?(?:how|what|why|which|more|a\s+bit)|fill\s+me\s+in)\b"
+    r"(?P<ifq>\s+(?:if|whether)\b)?",
+    re.I,
+)
+_HOW_ABOUT = re.compile(r"(?:how|what)\s+about\b\s*(?P<rest>[\w']*)", re.I)
+_WHAT_IF = re.compile(r"what\s+if\b", re.I)
+_WH = re.compile(
+    r"(?P<wh>what|how|why|which|who|whom|whose|where|when)(?P<cl>'s|'re|'d|'ll)?\b\s*(?P<next>[\w']*)", re.I
+)
+_AUX_WORDS = (
+    "do|does|did|is|are|was|were|am|can|could|would|will|should|shall|have|has|had|may|might|must|"
+    "isn't|aren't|wasn't|weren't|don't|doesn't|didn't|won't|wouldn't|can't|couldn't|shouldn't|"
+    "haven't|hasn't"
+)
+_AUX = re.compile(rf"(?P<aux>{_AUX_WORDS})\b\s*(?P<next>[\w']*)", re.I)
+_AUX_SET = frozenset(_AUX_WORDS.split("|"))
+_SUBJ = frozenset(
+    "i we you they he she it i'm we're you're they're he's she's it's i've we've you've they've "
+    "i'd we'd you'd they'd i'll we'll you'll they'll".split()
+)
+# Words after an auxiliary that make a chat line a question even without "?": "do you", "is there".
+_AUX_FOLLOW = _SUBJ | frozenset(
+    "there that this those these the a an any your our my their his her its anyone anybody "
+    "anything someone somebody something everyone everybody one either".split()
+)
+_HAVE_FOLLOW = _SUBJ | frozenset("there anyone anybody anything someone your".split())
+_WH_FOLLOW = _AUX_SET | frozenset(
+    "else much many long often soon far kind type sort part parts percentage share portion happens "
+    "happened changed changes exactly specifically come".split()
+)
+_WH_STATEMENT = re.compile(r"^(?:what|how|why|where|when|who)\s+[\w']+(?:\s+[\w']+){0,5}\s+(?:is|was|are)\s", re.I)
+_CONDITIONAL = re.compile(
+    r"^(?:should|were|had)\s+(?:you|we|I|they)\b.*\b(?:let\s+me\s+know|feel\s+free|reach\s+out|happy\s+to|"
+    r"don't\s+hesitate|please)\b",
+    re.I | re.S,
+)
+_SUBORDINATE = re.compile(
+    r"(?:if|when|once|given|assuming|say|suppose|supposing|before|after|since|because|now\s+that|as|with|"
+    r"without|beyond|besides|apart\s+from|other\s+than|thinking\s+about|looking\s+at|for|on|in|at|"
+    r"compared\s+to|setting\s+aside|leaving\s+aside|between|outside\s+of|from)\b",
+    re.I,
+)
+
+_OPEN, _CLOSED, _SUB = "open", "closed", "sub"
+
+
+def _clauses(sent: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    for m in _CLAUSE_SEP.finditer(sent):
+        out.append(sent[start : m.start()])
+        start = m.end()
+    out.append(sent[start:])
+    return out
+
+
+def _classify_clause(clause: str) -> tuple[str | None, re.Match[str] | None, str]:
+    """(kind, match, stripped clause): kind is open, closed, sub (a leading 'when you...' clause) or None."""
+    lead = _LEAD.match(clause.lstrip())
+    c = clause.lstrip()
+    if lead:
+        c = c[lead.end() :]
+    if not c:
+        return None, None, c
+    m = _INDIRECT.match(c)
+    if m:
+        return (_OPEN if m.group("open") else _CLOSED), m, c
+    m = _OPEN_PROMPT.match(c)
+    if m:
+        return (_CLOSED if m.group("ifq") else _OPEN), m, c
+    m = _HOW_ABOUT.match(c)
+    if m:
+        rest = m.group("rest").lower()
+        proposal = (
+            rest in {"a", "an", "we", "i", "us", "if", "some", "another", "next", "this", "tomorrow", "today"}
+            or rest.endswith("ing")
+            or rest.endswith("day")
+            or rest[:1].isdigit()
+        )
+        return (_CLOSED if proposal else _OPEN), m, c
+    m = _WHAT_IF.match(c)
+    if m:
+        return _CLOSED, m, c
+    m = _WH.match(c)
+    if m:
+        nxt = m.group("next").lower()
+        if not m.group("cl") and nxt in _SUBJ:
+            return _SUB, m, c
+        return _OPEN, m, c
+    m = _AUX.match(c)
+    if m:
+        return _CLOSED, m, c
+    return None, None, c
+
+
+def _chatty_question(m: re.Match[str], c: str, sent: str) -> bool:
+    """Is a clause without '?' still a typed question ("what does month-end look like for you")?"""
+    if m.re is _WH:
+        if m.group("cl"):
+            return True
+        nxt = m.group("next").lower()
+        if m.group("wh").lower() != "how" and nxt not in _WH_FOLLOW:
+            return False
+        if nxt not in _AUX_SET and _WH_STATEMENT.match(c):
+            return False
+        return bool(nxt)
+    if m.re is _AUX:
+        aux = m.group("aux").lower()
+        nxt = m.group("next")
+        if not nxt:
+            return False
+        if _CONDITIONAL.match(sent.lstrip()):
+            return False
+        if aux in {"have", "has", "had"}:
+            return nxt.lower() in _HAVE_FOLLOW
+        return nxt.lower() in _AUX_FOLLOW or (nxt[0].isupper() and nxt.lower() not in _AUX_SET)
+    return True  # prompts ("walk me through"), indirect ("I'm curious how"), proposals ("how about")
+
+
+def _question_kind(sent: str) -> str | None:
+    """None if the sentence is not a question, else 'open' or 'closed'."""
+    s = sent.rstrip("\"')] ")
+    asked = s.endswith("?")
+    if not asked and s.endswith("!"):
+        return None
+    clauses = _clauses(sent)
+    for i, clause in enumerate(clauses):
+        kind, m, c = _classify_clause(clause)
+        if kind in (_OPEN, _CLOSED):
+            if asked:
+                return kind
+            assert m is not None
+            return kind if _chatty_question(m, c, sent) else None
+        if asked:
+            continue
+        # No '?': only a leading clause ("When you say it's double, ...", "Renee, ...") may come first.
+        if kind == _SUB or (c and (_SUBORDINATE.match(c) or len(c.split()) <= 2)) or not c:
+            continue
+        return None
+    return _CLOSED if asked else None
+
+
+def _questions(text_plain: str, spans: list[tuple[int, int]] | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, 'open'|'closed') for each question sentence."""
+    if spans is None:
+        spans = _sentences(text_plain)
+    out = []
+    for s, e in spans:
+        kind = _question_kind(text_plain[s:e])
+        if kind:
+            out.append((s, e, kind))
+    return out
+
+
+def question(text: str, ctx: SignalContext) -> SignalResult:
+    """Any question: a sentence ending in '?', or a typed question without one."""
+    plain = _plain(text)
+    qs = _questions(plain)
+    evidence = tuple(text[s:e] for s, e, _ in qs)
+    n = len(qs)
+    if not n:
+        return SignalResult("question", False, (), "no question: nothing for the buyer to answer", 0.0)
+    detail = f"asked {_plural(n, 'question')}"
+    if n > 1:
+        detail += " (one at a time is easier to answer)"
+    return SignalResult("question", True, evidence, detail, float(n))
+
+
+def open_question(text: str, ctx: SignalContext) -> SignalResult:
+    """A question that cannot be answered with yes or no."""
+    plain = _plain(text)
+    qs = _questions(plain)
+    opened = [(s, e) for s, e, k in qs if k == _OPEN]
+    n, o = len(qs), len(opened)
+    if not n:
+        return SignalResult("open-question", False, (), "no question asked", 0.0)
+    if not o:
+        first = next(text[s:e] for s, e, _ in qs)
+        detail = f"asked {_plural(n, 'question')}, none open: {_quote(first)} can be answered yes or no"
+        return SignalResult("open-question", False, (), detail, 0.0)
+    detail = f"asked {_plural(n, 'question')}, {o} of them open"
+    return SignalResult("open-question", True, tuple(text[s:e] for s, e in opened), detail, float(o))
+
+
+# ------------------------------------------------------------------ acknowledgment
+
+_ACK_PHRASE = re.compile(
+    r"""\b(?:
+      that(?:'s|\s+is)\s+(?:(?:completely|totally|entirely|perfectly|very|really|absolutely|quite|such)\s+)*
+        (?:fair|reasonable|understandable|valid|legit(?:imate)?|frustrating|painful|tough|hard|rough|
+           a\s+(?:fair|real|big|valid|legitimate|good|serious|genuine)\s+(?:point|question|concern|number|worry|issue|jump|ask|increase)|
+           a\s+lot|real\s+money)
+    | fair\s+(?:point|enough|question|concern)
+    | (?:totally|completely|entirely|absolutely)\s+fair
+    | you(?:'re|\s+are)\s+(?:absolutely\s+|completely\s+|totally\s+|quite\s+)?right
+    | you(?:'re|\s+are)\s+not\s+wrong
+    | I\s+hear\s+(?:you|that|what\s+you(?:'re|\s+are)\s+saying)
+    | makes\s+(?:total\s+|complete\s+|perfect\s+|a\s+lot\s+of\s+)?sense
+    | understandabl[ey]
+    | I\s+(?:completely\s+|totally\s+|fully\s+)?understand
+    | I\s+(?:totally\s+|completely\s+)?get\s+(?:that|it|why|where\s+you(?:'re|\s+are)\s+coming\s+from)
+    | I\s+can\s+(?:see|understand)\s+(?:why|how|that)
+    | I\s+see\s+why
+    | I\s+appreciate\s+(?:you|that|your|the)
+    | thanks?(?:\s+you)?\s+for\s+(?:being\s+(?:honest|straight|upfront|candid|direct|open)|telling\s+me|
+        sharing\s+that|raising|flagging|the\s+honesty|your\s+honesty|the\s+candou?r|letting\s+me\s+know)
+    | (?:real|legitimate|valid|genuine)\s+(?:concern|point|worry)
+    | I'?d\s+(?:feel|be)\s+(?:the\s+same|(?:worried|concerned|cautious|sceptical|skeptical|hesitant)\s+too)
+    | no\s+wonder
+    | sounds\s+(?:like(?!\s+(?:a\s+plan|fun|a\s+deal|a\s+good))|frustrating|painful|tough|hard|rough|expensive|stressful)
+    | what\s+I'?m\s+hearing
+    | if\s+I\s+(?:heard|understood|understand|'m\s+hearing)\b
+    | you\s+(?:said|mentioned|told\s+me|flagged|raised)
+    | when\s+you\s+say
+    | you(?:'re|\s+are)\s+saying
+    | in\s+other\s+words
+    | sorry\s+to\s+hear
+    | is\s+a\s+(?:real|big|fair|serious)\s+(?:number|concern|jump|ask|increase|difference|worry)
+    | is\s+real\s+money
+    )\b""",
+    re.I | re.X,
+)
+_FAIR_START = re.compile(r"(?:totally\s+|completely\s+)?fair(?=\s*[.,!;:-]|\s*$)", re.I)
+_YES_BUT = re.compile(r"[\s,;:.!-]*(?:but|however|though|yet)\b", re.I)
+_CONTRA = re.compile(
+    r"(?:but|actually|however|not\s+really|well,?\s+actually|that'?s\s+not\s+(?:true|right|correct|the\s+case)|"
+    r"I\s+(?:don't|do\s+not)\s+(?:agree|think\s+so)|I\s+disagree|with\s+(?:all\s+due\s+)?respect|"
+    r"the\s+thing\s+is|here'?s\s+the\s+thing)\b|no\b(?=\s*[,.!])",
+    re.I,
+)
+_GREETING = re.compile(r"(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening))\b", re.I)
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_STOP = frozenset(
+    """a about above after again against all almost also although always am an and any anyone anything are
+    aren't around as at away back be because been before being below between both but by can can't cannot
+    could couldn't did didn't do does doesn't doing don't done down during each either else enough even
+    ever every few for from further get gets getting go goes going gone got gotta had hadn't has hasn't have
+    haven't having he he'd he'll he's her here hers herself him himself his how i i'd i'll i'm i've if in
+    into is isn't it it'd it'll it's its itself just know let let's like likely lot lots made make makes
+    many may maybe me might mine more most much must my myself need needs never no nor not now of off oh
+    ok okay on once one only or other others our ours ourselves out over own per pretty probably put quite
+    rather re really right said same say says see seem seems shall she she'd she'll she's should shouldn't
+    since so some something sometimes soon still stuff such sure take than thank thanks that that's the
+    their theirs them themselves then there there's these they they'd they'll they're they've thing things
+    think this those though through thus to too totally truly truthfully under until up upon us very want
+    wants was wasn't way we we'd we'll we're we've well were weren't what what's when where whether which
+    while who who's whom whose why will with within without won't would wouldn't yeah yes yet you you'd
+    you'll you're you've your yours yourself yourselves year years week weeks day days today tomorrow
+    time times honestly basically actually already look looking sound sounds mean means tell told fine good
+    great""".split()
+)
+
+
+def _stem(word: str) -> str:
+    w = word.lower()
+    if w.endswith("'s"):
+        w = w[:-2]
+    w = w.replace("'", "")
+    if not w.endswith("ss"):
+        for suf in ("ing", "ed", "es", "s", "ly"):
+            if w.endswith(suf) and len(w) - len(suf) >= 3:
+                w = w[: -len(suf)]
+                break
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    return w
+
+
+def _content(text_plain: str) -> dict[str, str]:
+    """stem -> first word with that stem, for the content words of a text."""
+    out: dict[str, str] = {}
+    for m in _TOKEN.finditer(text_plain.lower()):
+        w = m.group()
+        if w in _STOP or (len(w) < 3 and not w.isdigit()):
+            continue
+        out.setdefault(_stem(w), w)
+    return out
+
+
+def _opens_with_but(plain: str, spans: list[tuple[int, int]], i: int) -> bool:
+    """Does sentence i open with "But"/"However"/"Actually" (a bare "Fair. But..." is a yes-but)?"""
+    if i >= len(spans):
+        return False
+    m = _CONTRA.match(plain, spans[i][0], spans[i][1])
+    return bool(m) and m.group().lower() != "no"
+
+
+def acknowledgment(text: str, ctx: SignalContext) -> SignalResult:
+    """The rep names or restates the buyer's concern, early in the turn, before answering it."""
+    plain = _plain(text)
+    spans = _sentences(plain)
+    if spans and _GREETING.match(plain, spans[0][0]) and len(plain[spans[0][0] : spans[0][1]].split()) <= 4:
+        spans = spans[1:]
+    window = spans[:2]
+    buyer = _content(_plain(ctx.buyer_last))
+    need = 1 if len(buyer) <= 2 else 2
+
+    evidence: list[str] = []
+    reasons: list[str] = []
+    yes_but: str | None = None
+    contra: str | None = None
+    for i, (s, e) in enumerate(window):
+        sent = plain[s:e]
+        c = _CONTRA.match(sent)
+        if c and i == 0:
+            contra = text[s : s + len(c.group())]
+        # Acknowledging phrases ("that's fair", "I hear you"), unless a bare "yes, but".
+        phrase = None
+        for m in _ACK_PHRASE.finditer(sent):
+            rest = sent[m.end() :]
+            if _YES_BUT.match(rest):
+                yes_but = yes_but or text[s + m.start() : s + m.end()]
+                continue
+            if len(_TOKEN.findall(rest.lower())) <= 2 and _opens_with_but(plain, spans, i + 1):
+                yes_but = yes_but or text[s + m.start() : s + m.end()]
+                continue
+            phrase = text[s + m.start() : s + m.end()]
+            break
+        if phrase is None:
+            f = _FAIR_START.match(sent)
+            if f and not _opens_with_but(plain, spans, i + 1):
+                phrase = text[s : s + f.end()]
+        if phrase is not None:
+            evidence.append(text[s:e])
+            reasons.append(f"acknowledged with {_quote(phrase)}")
+            continue
+        # Restating: reuses the buyer's own content words (not in a sentence that opens by contradicting).
+        if buyer and not c:
+            mine = _content(sent)
+            shared = [mine[k] for k in mine if k in buyer]
+            if len(shared) >= need:
+                evidence.append(text[s:e])
+                words = ", ".join(f'"{w}"' for w in shared[:4])
+                reasons.append(f"restated the buyer's words ({words})")
+    if evidence:
+        return SignalResult("acknowledgment", True, _dedupe(evidence), "; ".join(_dedupe(reasons)), 1.0)
+    if contra:
+        detail = f'opened with "{contra}" instead of acknowledging the buyer\'s concern'
+    elif yes_but:
+        detail = f'said "{yes_but}" and then "but" straight away, which cancels it'
+    else:
+        detail = "did not name or restate the buyer's concern before answering"
+    return SignalResult("acknowledgment", False, (), detail, 0.0)
+
+
+# -------------------------------------------------------------------- next step
+
+_NUM_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|march|mar\.|apr(?:il)?|(?-i:May)|june?|july?|aug(?:ust)?|"
+    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_MONTH_FULL = r"(?:january|february|march|april|(?-i:May)|june|july|august|september|october|november|december)"
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|tues|thurs"
+_TIME = re.compile(
+    rf"""\b(?:
+      (?:{_WEEKDAY})\b
+    | tomorrow\b | today\b | tonight\b
+    | this\s+(?:morning|afternoon|evening)\b
+    | (?:next|this|coming)\s+(?:week|month|quarter|{_WEEKDAY})\b
+    | (?:the\s+)?week\s+of\b
+    | end\s+of\s+(?:the\s+)?(?:day|week|month|quarter)\b | eo[dwm]\b
+    | (?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)\b
+    | {_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b
+    | \d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_FULL}\b
+    | (?:in|by|before|early|mid|late|until|after|end\s+of)\s+{_MONTH_FULL}\b
+    | \d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b
+    | \d{{1,2}}(?::\d{{2}})?\s*[ap]\.?m\b\.?
+    | noon\b | midday\b
+    | at\s+(?:\d{{1,2}}(?::\d{{2}})?|{_NUM_WORD})(?:\s*(?:o'clock|thirty|fifteen|forty-five|[ap]\.?m\.?))?\b
+        (?!\s*(?:%|percent|per\b|thousand|million|hundred|k\b|grand|dollars|bucks|x\b)|\s+(?!works\b|suits\b|sounds\b)[a-z]+s\b|[.,]\d)
+    )""",
+    re.I | re.X,
+)
+_VAGUE_BEFORE = re.compile(r"(?:some\s?time|whenever|at\s+some\s+point|one\s+day)\s+(?:(?:in|during)\s+)?$", re.I)
+
+_STEP = re.compile(
+    r"""\b(?:
+      calls?|meeting|meet|demo|session|intro|introduction|introduce|review|walk-?through|
+      walk\s+(?:you|them|her|him|us|the\s+team)\s+through|go\s+through|workshop|chat|conversation|coffee|
+      lunch|huddle|sync|get\s+together|sit\s+down|hop\s+on|jump\s+on|catch-?up|time\s+with|zoom|slot|invite|join|
+      find\s+(?:a\s+)?time|(?:some|a)\s+time\s+(?:on|in)\s+(?:the|your)\s+(?:calendar|diary)|
+      the\s+(?:two|three|four)\s+of\s+us|get\s+(?:[\w']+\s+){0,4}?together|
+      (?:\d{1,3}|five|ten|fifteen|twenty|twenty-five|thirty|forty-five|sixty|a\s+few|a\s+couple\s+of)[\s-]?(?:minutes?|mins?)|
+      half\s+an\s+hour|an\s+hour
+    )\b""",
+    re.I | re.X,
+)
+_FRAME = re.compile(
+    r"""\b(?:
+      (?:can|could|shall|should)\s+we
+    | (?:can|could|may)\s+I\s+(?:get|grab|borrow|steal|book|have|put)
+    | would\s+you\s+be\s+(?:open|up|willing|free|available)
+    | are\s+you\s+(?:open|up)\s+(?:to|for)
+    | would\s+it\s+(?:make\s+sense|be\s+worth|help)
+    | does\s+it\s+make\s+sense
+    | what\s+if\s+(?:we|I|you)
+    | how\s+about | what\s+about
+    | I'?d\s+(?:like|love)\s+to\s+(?:set\s+up|book|get|grab|schedule|find|propose|hold|put)
+    | I'?d\s+(?:suggest|propose|recommend) | I\s+(?:suggest|propose|recommend) | my\s+suggestion
+    | (?:would|do)\s+you\s+(?:like|want)\s+to
+    | want\s+to\s+(?:grab|book|set|meet|hop|jump|do)
+    | any\s+chance
+    | (?:would|do)\s+you\s+have | have\s+you\s+got
+    | worth
+    | are\s+you\s+(?:free|around|available)
+    | why\s+don'?t\s+we
+    | is\s+there\s+(?:a\s+)?(?:time|slot|day)
+    )\b""",
+    re.I | re.X,
+)
+_FRAME_SELF = re.compile(
+    r"""\b(?:
+      let(?:'s|\s+us)\s+(?:book|schedule|set\s+up|lock\s+in|pencil\s+in|put|grab|hold|meet|block|plan\s+on|
+        get\s+(?:together|something|time|it|a\s+call|a\s+time)|find\s+(?:a\s+)?time|
+        do\s+(?:a|the)\s+(?:call|demo|session|review|meeting|walkthrough))
+    | send\s+(?:you\s+|over\s+)?(?:a|an|the)\s+(?:calendar\s+|meeting\s+)?invite
+    | (?:pencil|put)\s+(?:you|us|it|something|that)\s+(?:in|down)
+    | (?:what's|what\s+is|when's|when\s+is|when\s+would\s+be)\s+(?:the\s+|a\s+)?(?:best|good|convenient)\s+(?:time|day)
+    )\b""",
+    re.I | re.X,
+)
+_SCHED = (
+    re.compile(r"\b(?:does|would|will|could|might)\s+(?P<x>[^.?!]{1,50}?)\s+(?:work|suit)\b", re.I),
+    re.compile(r"\b(?:if|whether)\s+(?P<x>[^.?!]{1,40}?)\s+(?:works?|suits?)\b", re.I),
+    re.compile(r"\bhow\s+(?:does|do|is|would)\s+(?P<x>[^.?!]{1,40}?)\s+look(?:ing)?\b", re.I),
+    re.compile(r"\bhow's\s+(?P<x>[^.?!]{1,40}?)\s+look(?:ing)?\b", re.I),
+    re.compile(r"\b(?:how|what)\s+about\s+(?P<x>[^.?!,]{1,30})", re.I),
+    re.compile(r"\bare\s+you\s+(?:free|around|available)\s+(?P<x>[^.?!,]{1,30})", re.I),
+    re.compile(r"\b(?:can|could)\s+you\s+(?:do|make)\s+(?P<x>[^.?!,]{1,30})", re.I),
+)
+_AVAIL = re.compile(
+    r"\b(?:I've\s+got|I\s+have|I'm\s+free|I\s+am\s+free|I'm\s+around|I'm\s+available|I\s+could\s+do|I\s+can\s+do|"
+    r"I'm\s+open|we've\s+got|we\s+have|we're\s+free)\s+"
+    r"(?:(?:some\s+)?(?:time|space|room|availability|a\s+slot|slots|an\s+opening|openings)\s+)?"
+    r"(?:on\s+|at\s+|around\s+|either\s+)?(?=(?:this|next|tomorrow|today|monday|tuesday|wednesday|thursday|friday|"
+    r"the\s+\d|\d|noon))",
+    re.I,
+)
+_DEFER = re.compile(
+    r"\bif\s+you(?:'d|\s+would)?\s+(?:want|like|need|wish|prefer)\b|\bwhenever\b|\bwhen\s+you(?:'re|\s+are)\s+ready\b|"
+    r"\bwhen\s+(?:the\s+)?timing\b|\bfeel\s+free\b|\breach\s+out\b|\bat\s+your\s+convenience\b",
+    re.I,
+)
+_CLOSING = re.compile(
+    r"\bwhich\s+(?:one\s+|day\s+|time\s+|slot\s+|option\s+)?(?:works|suits|is\s+better)\b|"
+    r"\b(?:does|would|will)\s+(?:that|this|either|one\s+of\s+those|any\s+of\s+those)\s+(?:work|suit)\b|"
+    r"\bworks?\s+for\s+you\b",
+    re.I,
+)
+
+
+def _times(s: str) -> list[re.Match[str]]:
+    return [m for m in _TIME.finditer(s) if not _VAGUE_BEFORE.search(s, max(0, m.start() - 24), m.start())]
+
+
+def _find_time(s: str) -> re.Match[str] | None:
+    found = _times(s)
+    return found[0] if found else None
+
+
+def next_step_ask(text: str, ctx: SignalContext) -> SignalResult:
+    """The rep proposes a concrete next step (call, meeting, demo, intro...) with a day or time."""
+    plain = _plain(text)
+    spans = _sentences(plain)
+    sents = [plain[s:e] for s, e in spans]
+    times = [_find_time(s) for s in sents]
+    avail = [bool(_AVAIL.search(s) and times[i]) for i, s in enumerate(sents)]
+    step_terms = [_STEP.search(s) for s in sents]
+
+    def nearby(i: int) -> list[int]:
+        return [j for j in (i - 1, i + 1) if 0 <= j < len(sents)]
+
+    step_without_time: str | None = None
+    for i, s in enumerate(sents):
+        step = False
+        time_idx: int | None = None
+        # "Would Tuesday at 2 work?", "How does Thursday look?": the time is the proposal.
+        for pat in _SCHED:
+            m = pat.search(s)
+            if m and _find_time(m.group("x")):
+                step, time_idx = True, i
+                break
+        # "I've got Wednesday at two or Thursday at nine."
+        if not step and avail[i]:
+            step, time_idx = True, i
+        # "Let's book...", "I'll send an invite...", or "Could we get 30 minutes..."
+        if not step and not _DEFER.search(s) and (_FRAME_SELF.search(s) or (_FRAME.search(s) and step_terms[i])):
+            step = True
+        # "Which works better for you?" after offering times or describing the call.
+        if not step and _CLOSING.search(s):
+            for j in nearby(i):
+                if avail[j] or (step_terms[j] and times[j]):
+                    step, time_idx = True, j
+                    break
+        if not step:
+            continue
+        if time_idx is None:
+            if times[i]:
+                time_idx = i
+            else:
+                time_idx = next((j for j in nearby(i) if times[j]), None)
+        if time_idx is None:
+            step_without_time = step_without_time or text[spans[i][0] : spans[i][1]]
+            continue
+        idx = sorted({i, time_idx})
+        evidence = tuple(text[spans[k][0] : spans[k][1]] for k in idx)
+        base = spans[time_idx][0]
+        when = ", ".join(_dedupe([f'"{text[base + t.start() : base + t.end()]}"' for t in _times(sents[time_idx])]))
+        detail = f"asked for a next step with a time ({when})" if when else "asked for a dated next step"
+        return SignalResult("next-step-ask", True, evidence, detail, 1.0)
+    if step_without_time:
+        detail = f"proposed a next step but gave no day or time: {_quote(step_without_time)}; name a day and a time"
+        return SignalResult("next-step-ask", False, (), detail, 0.5)
+    return SignalResult("next-step-ask", False, (), "no next step asked for (a call, meeting or demo on a named day)", 0.0)
+
+
+# ----------------------------------------------------------------------- discount
+
+_MONEY = (
+    r"(?:\$\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:k|m|grand|thousand)\b)?|\d[\d,]*(?:\.\d+)?\s?(?:k|grand|thousand)\b|"
+    r"(?:\d{1,3}(?:,\d{3})+|\d{4,})(?!\s*(?:[\w-]+\s+)?(?:hours?|days?|weeks?|months?|years?|invoices?|calls?|shifts?|"
+    r"people|staff|users?|trucks?|units?|employees|tickets|jobs|orders|vendors|suppliers|miles)\b)|"
+    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-\w+)?|ten|eleven|twelve|\w+teen|a|one|two|"
+    r"three|four|five|six|seven|eight|nine)\s+(?:hundred|thousand|grand)\b|"
+    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-\w+)?\s?k\b)"
+)
+_PCT = r"(?:\d+(?:\.\d+)?\s*(?:%|percent\b)|(?:five|ten|fifteen|twenty|twenty-five|thirty|forty|fifty)\s+percent\b)"
+_DISCOUNT_WORD = re.compile(
+    r"\bdiscount(?:s|ed|ing)?\b|\bspecial\s+(?:pricing|price|rate|deal|offer)\b|\bprice\s+(?:break|concession|"
+    r"reduction|cut|drop)\b|\bconcessions?\b|\brebates?\b|\bpromo(?:tional)?\s+(?:code|price|pricing|rate|offer)\b",
+    re.I,
+)
+_PRICE_CUT = re.compile(
+    rf"""\b(?:
+      (?:knock|take|shave|chop|cut|give\s+you|offer\s+you|do)\s+(?:(?:another|an\s+extra|a\s+further|about|around|roughly|maybe|probably|say)\s+)?
+        (?:{_PCT}|\$\s?\d[\d,.]*\s*(?:k|grand)?|\d[\d,.]*\s*(?:k|grand)|a\s+(?:bit|little|chunk)|something|some)\s+off
+    | {_PCT}\s+off
+    | (?:I|we)(?:\s+(?:can|could|will|would|might)(?:\s+(?:probably|maybe|likely|definitely|even|still))?|'ll|'d)\s+
+        (?:do(?:\s+(?:it|that|this))?(?:\s+(?:at|for))?|go\s+(?:down\s+)?(?:to|as\s+low\s+as)|
+           get\s+(?:you|it|that|this)\s+(?:down\s+)?to|bring\s+(?:it|that|this|the\s+price)\s+(?:down\s+)?to|
+           come\s+down\s+to|offer\s+(?:it\s+|that\s+|this\s+|you\s+)?(?:at|for)?|sell\s+(?:it\s+)?(?:to\s+you\s+)?(?:at|for)|
+           make\s+it|meet\s+you\s+at)\s+{_MONEY}
+    | meet\s+you\s+(?:halfway|in\s+the\s+middle|at\s+{_MONEY})
+    | match\s+(?:their|the|that|\w+'s)\s+(?:price|pricing|quote|number)
+    | price[\s-]match
+    | go\s+(?:a\s+(?:bit|little)\s+)?lower
+    | come\s+down\s+(?:a\s+(?:bit|little)|some|on\s+(?:the\s+)?price)
+    | (?:lower|drop|cut|reduce|trim|adjust)\w*\s+(?:the|our|my|that|this|your)\s+(?:price|pricing|quote|fee|licen[cs]e\s+fee|subscription)
+    | (?:bring|knock|get)\s+(?:the|our|my)\s+(?:price|quote|fee|licen[cs]e\s+fee)\s+down
+    | knock\s+(?:it|that|this)\s+down
+    | (?:price|quote)\s+(?:down|lower)
+    | (?:get|give|offer|find)\s+you\s+(?:a\s+)?better\s+(?:price|rate|deal|number|terms)
+    | flexib(?:le|ility)\s+on\s+(?:the\s+)?(?:price|pricing|number|cost|rate)
+    | (?:see|look\s+at)\s+what\s+I\s+can\s+do\s+(?:on|with|about)\s+(?:the\s+)?(?:price|pricing|number|cost|rate)
+    | work\s+with\s+you\s+on\s+(?:the\s+)?(?:price|pricing|number|cost|rate)
+    | sharpen\s+(?:my|our|the)\s+pencil
+    | waiv(?:e|ing)\s+(?:the\s+|your\s+|our\s+|any\s+|all\s+)?(?:(?:[\w-]+\s+)?fees?|(?:setup|set-up|implementation|onboarding|installation|training)\b)
+    | (?:setup|set-up|implementation|onboarding|installation)\s+fees?\s+waived
+    | free\s+(?:month|months|seats?|licen[cs]es?|upgrade)
+    | (?:first|one|two|three|\d+)\s+months?\s+(?:free|on\s+us|at\s+no\s+(?:charge|cost))
+    | months?\s+free | on\s+the\s+house
+    | throw\s+(?:in\b|[^.?!,]{{1,30}}?\s+in\b)
+    )""",
+    re.I | re.X,
+)
+_NEG = re.compile(
+    r"\b(?:no|not|never|without|nor|zero|neither|avoid|refuse|instead\s+of|rather\s+than|cannot|can\s+not|"
+    r"do\s+not|will\s+not)\b|n't\b",
+    re.I,
+)
+_NEG_AFTER = re.compile(
+    r"\s*(?:[\w']+\s+){0,2}?(?:isn't|aren't|is\s+not|are\s+not|won't|wouldn't|is\s+off\s+the\s+table|"
+    r"not\s+on\s+the\s+table|isn't\s+on\s+the\s+table)\b",
+    re.I,
+)
+_CLAUSE_BREAK = re.compile(r"[.;!?,:]|\bbut\b|\bso\b|\band\b|\bthough\b|\bhowever\b|\bif\b", re.I)
+_THIRD_PARTY = re.compile(r"\b(?:they|competitors?|other\s+vendors?|others|everyone\s+else|most\s+vendors)\b", re.I)
+_BUYER_SIDE_BEFORE = re.compile(
+    r"(?:early[\s-]?pay(?:ment)?|prompt[\s-]?pay(?:ment)?|supplier|vendor|volume|trade|cash|payment[\s-]terms?|"
+    r"\d+(?:\.\d+)?\s*%\s*(?:early|prompt))[\s-]*(?:[\w'-]+\s+){0,1}$",
+    re.I,
+)
+_BUYER_SIDE_AFTER = re.compile(r"\s*(?:from|with)\s+(?:your\s+|their\s+|the\s+)?(?:suppliers|vendors|distributors)\b", re.I)
+_BUYER_Q = re.compile(
+    r"\b(?:do|does|did|are|were|have|has|how\s+much|how\s+many|how\s+often|what)\b[^.?!]{0,40}?"
+    r"\b(?:you|your\s+team|you\s+guys|your\s+(?:suppliers|vendors|ap\s+team))\b[^.?!]{0,30}?"
+    r"\b(?:take|taking|took|get|getting|got|capture|capturing|receive|receiving|earn|earning|miss|missing|missed|"
+    r"lose|losing|lost|qualify|negotiate|negotiating|offer|offering|give|giving|leave|leaving|pass\s+up)\b"
+    r"|\b(?:did|does|do|has|have|is|are|was|were)\s+(?!I\b|we\b)(?:[\w']+\s+){1,3}?(?:give|gave|giving|offer|offered|offering)\s+you\b",
+    re.I,
+)
+
+
+def _clause_before(sent: str, pos: int) -> str:
+    last = 0
+    for m in _CLAUSE_BREAK.finditer(sent, 0, pos):
+        last = m.end()
+    return sent[last:pos]
+
+
+def discount_offered(text: str, ctx: SignalContext) -> SignalResult:
+    """The rep offers to lower the price (asked or not); holding the price or asking about the buyer's
+    own (supplier, early-payment) discounts does not count."""
+    plain = _plain(text)
+    spans = _sentences(plain)
+    offers: list[tuple[int, str]] = []  # (sentence index, phrase)
+    held = buyer_side = False
+    for i, (s, e) in enumerate(spans):
+        sent = plain[s:e]
+        found = sorted(
+            [(m.start(), m.end(), True) for m in _DISCOUNT_WORD.finditer(sent)]
+            + [(m.start(), m.end(), False) for m in _PRICE_CUT.finditer(sent)]
+        )
+        last_end = -1
+        bq = _BUYER_Q.search(sent) if sent.rstrip().endswith("?") or _question_kind(sent) else None
+        for start, end, is_word in found:
+            if start < last_end:
+                continue
+            last_end = end
+            before = _clause_before(sent, start)
+            if _NEG.search(before) or (is_word and _NEG_AFTER.match(sent, end)):
+                held = True
+                continue
+            if _THIRD_PARTY.search(before):
+                continue
+            if is_word and (
+                _BUYER_SIDE_BEFORE.search(sent, max(0, start - 40), start)
+                or _BUYER_SIDE_AFTER.match(sent, end)
+                or (bq and bq.start() < start)
+            ):
+                buyer_side = True
+                continue
+            offers.append((i, text[s + start : s + end]))
+    if offers:
+        evidence = _dedupe([text[spans[i][0] : spans[i][1]] for i, _ in offers])
+        phrases = ", ".join(_dedupe([f'"{p}"' for _, p in offers]))
+        return SignalResult("discount-offered", True, evidence, f"offered to cut the price ({phrases})", float(len(offers)))
+    if held:
+        detail = "held the price: said no to a discount"
+    elif buyer_side:
+        detail = "talked about the buyer's own (supplier or early-payment) discounts, which is not a price cut"
+    else:
+        detail = "no discount or price cut offered"
+    return SignalResult("discount-offered", False, (), detail, 0.0)
+
+
+# -------------------------------------------------------------------- talk length
+
+MONOLOGUE_WORDS = 120
+MONOLOGUE_WORDS_NO_QUESTION = 80
+
+
+def talk_length(text: str, ctx: SignalContext) -> SignalResult:
+    """Word count; hit (a monologue) over 120 words, or over 80 words with no question in them."""
+    words = sum(1 for t in text.split() if _ALNUM.search(t))
+    plain = _plain(text)
+    asked = bool(_questions(plain)) if words > MONOLOGUE_WORDS_NO_QUESTION else True
+    stripped = text.strip()
+    evidence = (stripped,) if stripped else ()
+    if words > MONOLOGUE_WORDS:
+        detail = f"{words} words{'' if asked else ' without a question'}: a monologue (keep it under {MONOLOGUE_WORDS})"
+        return SignalResult("talk-length", True, evidence, detail, float(words))
+    if words > MONOLOGUE_WORDS_NO_QUESTION and not asked:
+        detail = f"{words} words without a question: hand the buyer the conversation sooner"
+        return SignalResult("talk-length", True, evidence, detail, float(words))
+    return SignalResult("talk-length", False, evidence, f"{_plural(words, 'word')}: short enough", float(words))
+
+
+# ------------------------------------------------------------------ feature pitch
+
+_PITCH = re.compile(
+    r"""\b(?:
+      our\s+(?:platform|product|software|solution|system|tool|app|technology|tech|ai|engine|suite|module)s?
+    | (?:it|this|the\s+(?:platform|product|system|app|tool|software|solution))\s+(?:also\s+)?
+        (?:includes|offers|comes\s+with|integrates|provides|supports|lets\s+you|allows\s+you|gives\s+you|automates|has\s+(?:a|an|built-in))
+    | features?\s+(?:like|such\s+as|include)
+    | key\s+features | feature\s+set
+    | integrates?\s+with | integrations?\s+with | \d+\s+(?:\w+\s+)?(?:connectors|integrations)
+    | dashboards? | ai[\s-](?:powered|driven|based) | machine\s+learning | real[\s-]time
+    | automat(?:ed|es|ic|ically|ion)
+    | out\s+of\s+the\s+box | best[\s-]in[\s-]class | industry[\s-]leading | cutting[\s-]edge
+    | state[\s-]of[\s-]the[\s-]art | seamless(?:ly)? | one[\s-]click | mobile\s+(?:app|approvals)
+    | let\s+me\s+(?:show|tell)\s+you\s+(?:about|how)
+    | let\s+me\s+(?:walk|take)\s+you\s+through\s+(?:our|the)\s+(?:platform|product|demo|features|app)
+    | our\s+customers\s+(?:see|get|love|say|tell) | customers\s+love
+    )\b""",
+    re.I | re.X,
+)
+_WE_HAVE = re.compile(r"\bwe\s+(?:also\s+)?(?:have|offer|provide|support)\b", re.I)
+_LIST = re.compile(r",[^,]+,|,\s*and\b|,[^,]+\band\b", re.I)
+_RHETORICAL = re.compile(r"(?:did\s+you\s+know|have\s+you\s+seen|wouldn't\s+it\s+be)\b", re.I)
+
+
+def _pitch_markers(sent: str) -> list[str]:
+    found = [m.group() for m in _PITCH.finditer(sent)]
+    if _WE_HAVE.search(sent) and (found or _LIST.search(sent)):
+        found.append(_WE_HAVE.search(sent).group())  # type: ignore[union-attr]
+    return found
+
+
+def feature_pitch(text: str, ctx: SignalContext) -> SignalResult:
+    """Pitching product features before any question has been asked in the call."""
+    plain = _plain(text)
+    spans = _sentences(plain)
+    q_idx = [i for i, (s, e) in enumerate(spans) if _question_kind(plain[s:e])]
+    pitched: list[tuple[int, list[str]]] = []
+    for i, (s, e) in enumerate(spans):
+        sent = plain[s:e]
+        if i in q_idx:
+            lead = _LEAD.match(sent)
+            if not _RHETORICAL.match(sent, lead.end() if lead else 0):
+                continue
+        markers = _pitch_markers(sent)
+        if markers:
+            pitched.append((i, markers))
+    n_markers = float(sum(len(m) for _, m in pitched))
+    if not pitched:
+        return SignalResult("feature-pitch", False, (), "no product pitch", 0.0)
+    if any(_questions(_plain(t)) for t in ctx.rep_before):
+        return SignalResult(
+            "feature-pitch", False, (), "described the product after asking questions earlier in the call", n_markers
+        )
+    first_q = q_idx[0] if q_idx else None
+    early = [(i, m) for i, m in pitched if first_q is None or i < first_q or i == first_q]
+    if not early:
+        return SignalResult("feature-pitch", False, (), "described the product only after asking a question", n_markers)
+    buyer_asked = "?" in ctx.buyer_last
+    pitch_sentences = {i for i, _ in early}
+    if buyer_asked and first_q is not None and len(pitch_sentences) <= 2 and first_q not in pitch_sentences:
+        return SignalResult(
+            "feature-pitch", False, (), "short answer to the buyer's question, then a question back", n_markers
+        )
+    evidence = tuple(text[spans[i][0] : spans[i][1]] for i, _ in early)
+    names = ", ".join(_dedupe([f'"{" ".join(x.split())}"' for _, ms in early for x in ms][:4]))
+    detail = f"pitched the product ({names}) before asking the buyer anything"
+    return SignalResult("feature-pitch", True, evidence, detail, n_markers)
+
+
+# ------------------------------------------------------------------- filler words
+
+_EMAIL_FILLER = re.compile(
+    r"""\b(?:
+      just\s+wanted\s+to\s+(?:follow\s+up|check\s+in|circle\s+back|touch\s+base|reach\s+out|bump\s+this|check)
+    | just\s+(?:checking\s+in|checking|following\s+up|circling\s+back|touching\s+base|reaching\s+out|bumping\s+this)
+    | checking\s+in
+    | following\s+up\s+on\s+my\s+(?:last|previous|earlier)\s+(?:email|message|note)
+    | circling\s+back | circle\s+back | touching\s+base | touch\s+base | bump(?:ing)?\s+this
+    | just\s+wanted\s+to
+    | (?:friendly|gentle|quick)\s+reminder
+    | hope\s+(?:this|the|my)\s+(?:email|message|note)\s+finds\s+you\s+well
+    | top\s+of\s+your\s+inbox
+    | (?:get|got|had|have)\s+a\s+chance\s+to\s+(?:look|review|read|go\s+through|check)
+    | any\s+updates?(?=\s*(?:\?|on\b|from\b|here\b|\.|!|$))
+    )""",
+    re.I | re.X,
+)
+_UM = re.compile(r"\b(?:u+m+|u+h+m*|e+r+m+|hmm+)\b(?!-)", re.I)
+_LIKE = re.compile(r"(?:^|(?<=[,;]))\s*(?P<w>like)(?=\s*,)|\b(?:um|uh)[\s,]+(?P<w2>like)\b", re.I)
+_ADVERB_FILLER = re.compile(r"\b(?:basically|literally|honestly|to\s+be\s+honest)\b", re.I)
+_YOU_KNOW = re.compile(r"\b(?:y'know|you\s+know)\b(?P<wimi>\s+what\s+I\s+mean)?", re.I)
+_YOU_KNOW_NOT_AFTER = frozenset("do did as if what don't didn't would will you how whether".split())
+_I_MEAN = re.compile(r"\bI\s+mean\b", re.I)
+_I_MEAN_NOT_AFTER = frozenset("what which that if do did don't".split())
+_I_MEAN_NOT_BEFORE = re.compile(r"\s+(?:it|to|that\b|by|what\s+I\s+say|business)\b", re.I)
+_KIND_OF = re.compile(r"\b(?:kind|sort)\s+of\b", re.I)
+_DETERMINERS = frozenset(
+    """a an the what which this that these those any some every each one same other another no all our your
+    their my his her its different new right wrong particular specific certain first best worst only that's
+    what's whatever similar""".split()
+)
+_PREV_WORD = re.compile(r"([\w']+)\W*$")
+
+
+def _prev_word(s: str, pos: int) -> str:
+    m = _PREV_WORD.search(s, max(0, pos - 24), pos)
+    return m.group(1).lower() if m else ""
+
+
+def _fillers(sent: str) -> list[tuple[int, int, bool]]:
+    """(start, end, is_email) for each filler in a sentence."""
+    out: list[tuple[int, int, bool]] = []
+    out += [(m.start(), m.end(), True) for m in _EMAIL_FILLER.finditer(sent)]
+    out += [(m.start(), m.end(), False) for m in _UM.finditer(sent)]
+    for m in _LIKE.finditer(sent):
+        g = "w" if m.group("w") else "w2"
+        out.append((m.start(g), m.end(g), False))
+    out += [(m.start(), m.end(), False) for m in _ADVERB_FILLER.finditer(sent)]
+    for m in _YOU_KNOW.finditer(sent):
+        if _prev_word(sent, m.start()) in _YOU_KNOW_NOT_AFTER:
+            continue
+        after = sent[m.end() :]
+        if m.group("wimi") or not after.strip() or after.lstrip()[:1] in ",.!?;" or m.group().lower() == "y'know":
+            out.append((m.start(), m.end(), False))
+    for m in _I_MEAN.finditer(sent):
+        if _prev_word(sent, m.start()) in _I_MEAN_NOT_AFTER or _I_MEAN_NOT_BEFORE.match(sent, m.end()):
+            continue
+        out.append((m.start(), m.end(), False))
+    for m in _KIND_OF.finditer(sent):
+        if _prev_word(sent, m.start()) in _DETERMINERS or not _prev_word(sent, m.start()):
+            continue
+        out.append((m.start(), m.end(), False))
+    # Overlaps (e.g. "um, like" counted by two patterns) keep the first, longest match.
+    out.sort(key=lambda t: (t[0], -t[1]))
+    kept: list[tuple[int, int, bool]] = []
+    for item in out:
+        if kept and item[0] < kept[-1][1]:
+            continue
+        kept.append(item)
+    return kept
+
+
+def filler_words(text: str, ctx: SignalContext) -> SignalResult:
+    """Spoken fillers (um, you know, basically...) and empty email nudges ("just checking in")."""
+    plain = _plain(text)
+    spans = _sentences(plain)
+    evidence: list[str] = []
+    counts: dict[str, int] = {}
+    email: list[str] = []
+    for s, e in spans:
+        sent = plain[s:e]
+        found = _fillers(sent)
+        if not found:
+            continue
+        evidence.append(text[s:e])
+        for a, b, is_email in found:
+            word = " ".join(text[s + a : s + b].split()).lower()
+            counts[word] = counts.get(word, 0) + 1
+            if is_email:
+                email.append(word)
+    n = sum(counts.values())
+    if not n:
+        return SignalResult("filler-words", False, (), "no filler words", 0.0)
+    listed = ", ".join(f'"{w}"' + (f" x{c}" if c > 1 else "") for w, c in counts.items())
+    if email:
+        detail = f"empty follow-up filler ({listed}): say something new instead"
+        return SignalResult("filler-words", True, _dedupe(evidence), detail, float(n))
+    if n >= 2:
+        return SignalResult("filler-words", True, _dedupe(evidence), f"{n} filler words ({listed})", float(n))
+    return SignalResult("filler-words", False, (), f"1 filler word ({listed}), which is fine", float(n))
+
+
+# ---------------------------------------------------------------------- registry
+
+SIGNALS: dict[str, Callable[[str, SignalContext], SignalResult]] = {
+    "question": question,
+    "open-question": open_question,
+    "acknowledgment": acknowledgment,
+    "next-step-ask": next_step_ask,
+    "discount-offered": discount_offered,
+    "talk-length": talk_length,
+    "feature-pitch": feature_pitch,
+    "filler-words": filler_words,
+}
+
+POSITIVE: frozenset[str] = frozenset({"question", "open-question", "acknowledgment", "next-step-ask"})
+
+
+def run_all(text: str, ctx: SignalContext) -> dict[str, SignalResult]:
+    """Every signal on one turn, keyed by signal name."""
+    return {name: fn(text, ctx) for name, fn in SIGNALS.items()}
+
+
+# ------------------------------------------------------------------------ topics
+
+_KW_SPLIT = re.compile(r"[\s-]+")
+
+
+def topic_matches(text: str, keywords: Sequence[str]) -> list[str]:
+    """The keywords found in `text`, as the exact substrings that matched, in keyword order.
+
+    A keyword matches at the start of a word, case-insensitively, and the match runs on to the end of
+    that word ("spoil" finds "Spoilage", not "despoil"). Words of a multi-word keyword match as a
+    phrase, with any whitespace or hyphens between them ("month end" finds "month-end").
+    """
+    plain = _plain(text)
+    found: list[str] = []
+    seen: set[str] = set()
+    for kw in keywords:
+        words = [w for w in _KW_SPLIT.split(_plain(kw).strip()) if w]
+        key = " ".join(words).lower()
+        if not words or key in seen:
+            continue
+        seen.add(key)
+        parts = []
+        for k, w in enumerate(words):
+            part = re.escape(w)
+            last = k == len(words) - 1
+            if w[-1].isalnum() or w[-1] == "_":
+                part += r"\w*" if last else r"(?!\w)"
+            parts.append(part)
+        pattern = r"(?<!\w)" + r"[\s-]+".join(parts)
+        m = re.search(pattern, plain, re.I)
+        if m:
+            found.append(text[m.start() : m.end()])
+    return found

@@ -1,0 +1,230 @@
+"""Sessions against a fake provider through respx: streaming, and every fault the issue lists.
+
+In each fault the session goes on, nothing saved is lost, and no grade is invented.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+
+from roleplay import library
+from roleplay.engine.buyer import LLMBuyer
+from roleplay.engine.judge import LLMJudge
+from roleplay.engine.session import (
+    BuyerPiece,
+    BuyerTurnSaved,
+    JudgeGrades,
+    Notice,
+    RepTurnSaved,
+    ReplyFailed,
+    Session,
+    Setup,
+)
+from roleplay.llm.client import LLM, litellm
+from roleplay.settings import Settings
+from roleplay.store import Store
+
+from . import fakeprovider as fp
+from .provider import FakeProvider, cut_stream, empty_stream, error
+
+SECRET = "sk-test-secret-do-not-store-4242"
+LINE = "When you say it's double, what are you comparing it to?"
+
+
+@pytest.fixture(scope="module")
+def lib() -> library.Library:
+    return library.load([library.shipped_folder()])
+
+
+@pytest.fixture
+def provider(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    lm = litellm()
+    lm.in_memory_llm_clients_cache.flush_cache()
+    fake = FakeProvider()
+    with respx.mock(using="httpx", assert_all_called=False) as mock:
+        mock.post(fp.URL).mock(side_effect=fake)
+        yield fake
+    lm.in_memory_llm_clients_cache.flush_cache()
+
+
+@pytest.fixture
+def session(lib, tmp_path: Path, provider) -> Session:
+    settings = Settings(model=fp.MODEL, api_base=fp.BASE, retries=3,
+                        first_token_timeout=5, total_timeout=10)
+    llm = LLM(settings, backoff_base=0.01, backoff_cap=0.05)
+    store = Store(tmp_path / "roleplay.db")
+    setup = Setup.from_library(lib, "price-objection", "medium")
+    s = Session.begin(setup, store, store.rep("Ana"), buyer=LLMBuyer(llm), judge=LLMJudge(llm),
+                      seed=1, llm=llm)
+    yield s
+    store.close()
+
+
+async def say(session: Session, text: str = LINE) -> list:
+    return [e async for e in session.say(text)]
+
+
+def of(events: list, kind: type) -> list:
+    return [e for e in events if isinstance(e, kind)]
+
+
+def judge_grades(events: list) -> list:
+    return [g for e in of(events, JudgeGrades) for g in e.grades]
+
+
+async def test_a_streamed_reply_arrives_in_pieces_and_is_saved(session, provider) -> None:
+    provider.buyer.append(fp.stream_response(["Compared ", "to Fleetwise, ", "obviously."]))
+    events = await say(session)
+    assert isinstance(events[0], RepTurnSaved)
+    assert [e.text for e in of(events, BuyerPiece)] == ["Compared ", "to Fleetwise, ", "obviously."]
+    saved = of(events, BuyerTurnSaved)[0].turn
+    assert saved.text == "Compared to Fleetwise, obviously."
+    grades = judge_grades(events)
+    assert grades and all(g.source == "judge" and g.verdict == "pass" for g in grades)
+    assert all(e in LINE for g in grades for e in g.evidence)
+    stored = session.store.turns(session.id)
+    assert stored[-1].text == saved.text
+    assert any(g.source == "judge" for g in stored[-2].grades)
+    row = session.store.session(session.id)
+    assert row.prompt_tokens > 0 and row.completion_tokens > 0
+    # the buyer prompt carries the state, and the rep's words go as the user's message
+    body = json.loads(provider.buyer_calls[-1].content)
+    assert body["messages"][0]["role"] == "system" and "Dana Whitfield" in body["messages"][0]["content"]
+    assert body["messages"][-1] == {"role": "user", "content": LINE}
+    assert body["temperature"] == 0.8
+    assert json.loads(provider.judge_calls[-1].content)["temperature"] == 0
+
+
+async def test_rate_limit_honours_retry_after_and_says_so(session, provider) -> None:
+    provider.buyer.append(error(429, retry_after="0.3"))
+    started = time.monotonic()
+    events = await say(session)
+    assert time.monotonic() - started >= 0.3
+    assert any("rate limit" in n.message for n in of(events, Notice))
+    assert of(events, BuyerTurnSaved)
+
+
+@pytest.mark.parametrize("fault", [
+    error(500), error(503), error(502),
+    httpx.ConnectTimeout("connect timed out"), httpx.ReadTimeout("read timed out"),
+    httpx.ConnectError("connection refused"),
+], ids=["500", "503", "502", "connect-timeout", "read-timeout", "dropped-connection"])
+async def test_server_errors_and_timeouts_are_retried(session, provider, fault) -> None:
+    provider.buyer.append(fault)
+    provider.judge.append(fault)
+    events = await say(session)
+    assert of(events, BuyerTurnSaved), events
+    assert of(events, Notice)
+    assert len(provider.buyer_calls) == 2
+    assert all(g.verdict == "pass" for g in judge_grades(events))
+
+
+async def test_a_provider_that_stays_down_loses_nothing_and_invents_nothing(session, provider) -> None:
+    provider.buyer += [error(500)] * 4
+    provider.judge += [error(500)] * 4
+    events = await say(session)
+    failed = of(events, ReplyFailed)
+    assert failed and "Nothing was lost" in failed[0].message
+    assert not of(events, BuyerTurnSaved)
+    grades = judge_grades(events)
+    assert grades and all(g.verdict == "ungraded" and g.score is None for g in grades)
+    stored = session.store.turns(session.id)
+    assert stored[-1].speaker == "rep" and stored[-1].text == LINE
+    assert session.awaiting_reply
+    # the provider is back: the same turn gets its reply, and the call goes on
+    provider.buyer.append(fp.stream_response(["Fine, ", "ask."]))
+    events = [e async for e in session.retry_reply()]
+    assert of(events, BuyerTurnSaved)[0].turn.text == "Fine, ask."
+    events = await say(session, "What does a spoiled load cost you?")
+    assert of(events, BuyerTurnSaved)
+
+
+async def test_a_stream_cut_mid_reply_is_kept_marked_and_never_replayed(session, provider) -> None:
+    provider.buyer.append(cut_stream(["Look, ", "the thing is"]))
+    events = await say(session)
+    failed = of(events, ReplyFailed)
+    assert failed and failed[0].partial == "Look, the thing is"
+    assert len(provider.buyer_calls) == 1, "no retry once words were shown"
+    stored = session.store.turns(session.id)
+    assert stored[-1].interrupted and stored[-1].text == "Look, the thing is"
+    provider.buyer.append(fp.stream_response(["Compared to ", "Fleetwise."]))
+    events = [e async for e in session.retry_reply()]
+    assert [e.text for e in of(events, BuyerPiece)] == ["Compared to ", "Fleetwise."]
+    stored = session.store.turns(session.id)
+    assert stored[-1].text == "Compared to Fleetwise." and not stored[-1].interrupted
+    assert [t.speaker for t in stored] == ["buyer", "rep", "buyer"]
+
+
+async def test_an_empty_reply_is_retried_then_reported(session, provider) -> None:
+    provider.buyer.append(empty_stream())
+    events = await say(session)
+    assert of(events, BuyerTurnSaved) and len(provider.buyer_calls) == 2
+    provider.buyer += [empty_stream()] * 4
+    events = await say(session, "What does a spoiled load cost you?")
+    assert of(events, ReplyFailed) and session.awaiting_reply
+
+
+async def test_malformed_judge_json_is_retried_once(session, provider) -> None:
+    provider.judge.append(fp.json_response("Sure! Here are the grades: pass, pass"))
+    events = await say(session)
+    assert len(provider.judge_calls) == 2
+    assert all(g.verdict == "pass" for g in judge_grades(events))
+
+
+async def test_malformed_judge_json_twice_is_ungraded_not_invented(session, provider) -> None:
+    provider.judge += [fp.json_response("{not json"), fp.json_response('{"grades": "all good"}')]
+    events = await say(session)
+    grades = judge_grades(events)
+    assert grades and all(g.verdict == "ungraded" and g.score is None for g in grades)
+    # the instant signal grades still stand, and the turn and reply are saved
+    turn = session.store.turns(session.id)[-2]
+    assert any(g.source == "signal" and g.verdict in ("pass", "fail") for g in turn.grades)
+    assert of(events, BuyerTurnSaved)
+
+
+def quoting(words: str):
+    def answer(request: httpx.Request) -> httpx.Response:
+        data = __import__("tests.provider", fromlist=["judge_request"]).judge_request(request)
+        return fp.json_response(json.dumps({"grades": [
+            {"criterion": c["id"], "evidence": [words], "reasoning": "Strong.",
+             "checks": [True] * len(c["checks"]) if "checks" in c else None,
+             "level": 5 if "levels" in c else None, "verdict": "pass"}
+            for c in data["criteria"]]}))
+    return answer
+
+
+async def test_a_judge_quoting_words_the_rep_never_said_is_ungraded(session, provider) -> None:
+    provider.judge += [quoting("I guarantee a 300% return"), quoting("I guarantee a 300% return")]
+    events = await say(session)
+    grades = judge_grades(events)
+    assert grades and all(g.verdict == "ungraded" for g in grades)
+    assert "never said" in grades[0].reason
+    retry = json.loads(provider.judge_calls[1].content)["messages"][-1]["content"]
+    assert "never said" in retry
+
+
+async def test_a_judge_that_corrects_itself_on_retry_counts(session, provider) -> None:
+    provider.judge.append(quoting("I guarantee a 300% return"))
+    events = await say(session)
+    assert all(g.verdict == "pass" for g in judge_grades(events))
+
+
+async def test_no_api_key_is_written_anywhere(session, provider, tmp_path) -> None:
+    from roleplay.practice import export_json, export_markdown
+
+    await say(session)
+    await say(session, "What does a spoiled load cost you?")
+    await session.end()
+    row = session.store.session(session.id)
+    exported = json.dumps(export_json(session.store, row)) + export_markdown(session.store, row)
+    assert SECRET not in exported
+    session.store.db.execute("PRAGMA wal_checkpoint(FULL)")
+    for path in tmp_path.glob("roleplay.db*"):
+        assert SECRET.encode() not in path.read_bytes(), path
