@@ -327,7 +327,8 @@ def part_online(lib, tmp: Path, n: int, L: float, J: float) -> None:  # noqa: AN
     print(f"2. against a fake OpenAI provider on 127.0.0.1:{provider.port} "
           f"(buyer stream: L = {L:.2f} s to first chunk, ~20 chunks; judge: J = {J:.2f} s)")
     print(f"   litellm import (warm(), untimed):  {warm:8.2f} s")
-    print(f"   first turn (untimed, warm-up):     {rows[0]['total']:8.3f} s")
+    print(f"   first turn (untimed, warm-up):     {rows[0]['total']:8.3f} s   (litellm/openai import more "
+          "on their first call)")
     print("   turn  scenario          first word  buyer saved  judge saved   whole turn  calls")
     for r in timed:
         calls = ",".join(f"{k[0]}{s:.2f}" for k, s in r["calls"])

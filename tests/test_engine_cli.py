@@ -1,0 +1,133 @@
+"""The engine's commands as a user runs them: practice (plain), grade, history, export, doctor;
+and a session killed with SIGKILL mid-call loses no committed turn and can be resumed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from roleplay.store import Store
+
+from .conftest import ROOT
+
+
+def env(home: Path) -> dict[str, str]:
+    e = dict(os.environ)
+    e.update(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"))
+    for k in ("ROLEPLAY_MODEL", "OPENAI_API_KEY", "ROLEPLAY_LIBRARY"):
+        e.pop(k, None)
+    return e
+
+
+def run(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "roleplay", *args], input=stdin,
+                          capture_output=True, text=True, timeout=120, env=env(home))
+
+
+def db(home: Path) -> Path:
+    return home / "data" / "roleplay" / "roleplay.db"
+
+
+def test_grade_prints_the_contract_json(tmp_path: Path) -> None:
+    proc = run(tmp_path, "grade", str(ROOT / "examples/price-objection-call.txt"),
+               "--rubric", "objection-handling", "--offline", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["rubric"] == "objection-handling"
+    assert isinstance(data["score"], (int, float))
+    reps = [t for t in data["turns"] if t["speaker"] == "rep"]
+    assert reps and all({"index", "speaker", "text", "grades"} <= set(t) for t in data["turns"])
+    verdicts = {g["verdict"] for t in reps for g in t["grades"]}
+    assert verdicts <= {"pass", "fail", "n/a", "ungraded"}
+    for t in reps:
+        for g in t["grades"]:
+            assert set(g) == {"criterion", "verdict", "score", "evidence", "reason", "source"}
+            assert all(e in t["text"] for e in g["evidence"])
+    # the rep's discount offer in the example is caught by the instant signal
+    discount = [g for t in reps for g in t["grades"]
+                if g["criterion"] == "value-not-discount" and g["verdict"] == "fail"]
+    assert discount and discount[0]["source"] == "signal"
+    # offline, criteria without a signal are ungraded: never a made-up score
+    assert all(g["score"] is None for t in reps for g in t["grades"] if g["criterion"] == "confirm")
+
+
+def test_grade_reports_a_broken_transcript_with_its_line(tmp_path: Path) -> None:
+    bad = tmp_path / "call.txt"
+    bad.write_text("Rep: Hi Dana.\nBuyer: Hi.\n")
+    proc = run(tmp_path, "grade", str(bad), "--rubric", "no-such-rubric", "--offline")
+    assert proc.returncode == 1 and "no rubric called 'no-such-rubric'" in proc.stderr
+    bad.write_text("hello there\nRep: Hi\n")
+    proc = run(tmp_path, "grade", str(bad), "--rubric", "objection-handling", "--offline")
+    assert proc.returncode == 1 and f"{bad}:1:1:" in proc.stderr
+
+
+def test_plain_practice_history_and_export(tmp_path: Path) -> None:
+    lines = ("When you say double, what are you comparing it to?\n"
+             "What does a spoiled load cost you when it happens?\n/hint\n/end\n")
+    proc = run(tmp_path, "practice", "price-objection", "--plain", "--offline", "--rep", "Ana",
+               "--seed", "1", stdin=lines)
+    assert proc.returncode == 0, proc.stderr
+    assert "offline practice" in proc.stdout and "Hint:" in proc.stdout and "Score:" in proc.stdout
+    history = json.loads(run(tmp_path, "history", "--json").stdout)
+    assert len(history) == 1 and history[0]["rep"] == "Ana" and history[0]["status"] == "finished"
+    sid = history[0]["id"]
+    md = run(tmp_path, "export", sid, "--format", "md")
+    assert md.returncode == 0 and "# " in md.stdout and "**Rep:** When you say double" in md.stdout
+    js = json.loads(run(tmp_path, "export", sid, "--format", "json").stdout)
+    assert js["session"]["id"] == sid and js["turns"][1]["speaker"] == "rep"
+    assert run(tmp_path, "export", "nope").returncode == 1
+
+
+def test_doctor_explains_offline_and_how_to_connect(tmp_path: Path) -> None:
+    proc = run(tmp_path, "doctor")
+    assert proc.returncode == 0
+    assert "OFFLINE" in proc.stdout and "ROLEPLAY_MODEL" in proc.stdout and "--model" in proc.stdout
+
+
+def test_sigkill_mid_session_loses_no_committed_turn_and_resumes(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "roleplay", "practice", "price-objection", "--plain", "--offline",
+         "--rep", "Ana", "--seed", "2"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env(tmp_path), bufsize=1)
+    assert proc.stdin and proc.stdout
+    session_id = None
+    seen_replies = 0
+    lines = ["When you say double, what are you comparing it to?",
+             "What does a spoiled load cost you when it happens?"]
+    deadline = time.monotonic() + 60
+    proc.stdin.write(lines[0] + "\n")
+    proc.stdin.flush()
+    while time.monotonic() < deadline:
+        out = proc.stdout.readline()
+        if out.startswith("Session "):
+            session_id = out.split()[1].rstrip(".")
+        if out.startswith("Dana Whitfield:") and session_id and "(trust" not in out:
+            seen_replies += 1
+            if seen_replies == 2:  # the opening and the reply to the first turn
+                proc.stdin.write(lines[1] + "\n")
+                proc.stdin.flush()
+            if seen_replies == 3:
+                break
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert session_id and seen_replies == 3
+    store = Store(db(tmp_path))
+    turns = store.turns(session_id)
+    assert [t.speaker for t in turns] == ["buyer", "rep", "buyer", "rep", "buyer"]
+    assert turns[3].text == lines[1]
+    assert store.session(session_id).status == "active"
+    store.close()
+    resumed = run(tmp_path, "practice", "--resume", session_id, "--plain",
+                  stdin="How is MedCo reacting to the two incidents?\n/end\n")
+    assert resumed.returncode == 0, resumed.stderr
+    store = Store(db(tmp_path))
+    turns = store.turns(session_id)
+    assert len(turns) == 7 and turns[5].text.startswith("How is MedCo")
+    assert store.session(session_id).status == "finished"
+    store.close()
