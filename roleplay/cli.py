@@ -135,10 +135,14 @@ def cmd_grade(args: argparse.Namespace) -> int:
         from .engine.grading import effective
 
         for g in effective(turn.grades).values():
-            if g.verdict == "n/a":
+            if g.verdict == "n/a" or (g.verdict == "ungraded" and not settings.online):
                 continue
             quote = f' "{g.evidence[0]}"' if g.evidence else ""
             print(f"    {g.verdict:>8}  {g.criterion} [{g.source}]{quote}  {g.reason}")
+    if not settings.online:
+        unjudged = [c.name for c in card.criteria if c.score is None]
+        if unjudged:
+            print(f"\nNot graded offline (needs a model judge): {', '.join(unjudged)}")
     score = "ungraded" if card.score is None else f"{card.score:.1f} / 100"
     verdict = "" if card.passed is None else (" (pass)" if card.passed else
                                              f" (below the passing score of {rubric.passing_score:g})")

@@ -22,6 +22,7 @@ from .engine.session import (
     Session,
 )
 
+DEBRIEF = ("What went well?", "What didn't go well?", "What would you do differently next time?")
 HELP = "Type your turn and press Enter. /hint for a hint, /redo to take back your last turn, /end to finish."
 
 
@@ -85,6 +86,17 @@ async def run(session: Session, mode: str, out: TextIO = sys.stdout, inp: TextIO
         print(f"Practise next: {card.practise_next}. {card.practise_tip}"
               + (f" Try: roleplay practice {card.practise_scenario}" if card.practise_scenario else ""),
               file=out)
+    answers = {}
+    for question in DEBRIEF:
+        print(f"{question} ", end="", file=out)
+        out.flush()
+        answer = await loop.run_in_executor(None, inp.readline)
+        if not answer:
+            print(file=out)
+            break
+        answers[question] = answer.strip()
+    if any(answers.values()):
+        session.store.set_debrief(session.id, answers)
     print(f"Report: roleplay export {session.id}", file=out)
     out.flush()
     return 0

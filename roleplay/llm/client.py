@@ -9,6 +9,7 @@ the background.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import random
 import time
@@ -47,8 +48,20 @@ def litellm() -> Any:
 
 
 def warm() -> None:
-    """Import litellm now (call from a background worker, not the start-up path)."""
+    """Import litellm now (call from a background worker, not the start-up path).
+
+    litellm imports most of the openai client lazily on the first call, which
+    stalls the first turn by ~0.4 s; touching it here moves that cost off the
+    rep's first turn too.
+    """
     litellm()
+    try:
+        import openai
+
+        openai.AsyncOpenAI(api_key="warm-up", base_url="http://127.0.0.1:9/v1").chat.completions  # noqa: B018
+        importlib.import_module("litellm.llms.openai.openai")
+    except Exception:  # warming is an optimisation; the real call reports real problems
+        pass
 
 
 class ProviderError(Exception):
