@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -366,7 +367,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        args = parser.parse_args(["list", *(argv or [])])
+        from .app import run_app
+        from .settings import load_settings
+
+        return run_app(load_settings(), exit_after_paint=bool(os.environ.get("ROLEPLAY_EXIT_AFTER_PAINT")))
     try:
         return args.func(args)
     except BrokenPipeError:  # `roleplay schema scenario | head` is fine

@@ -88,6 +88,13 @@ _UPGRADES: list[str] = [
     );
     ALTER TABLE sessions ADD COLUMN plan TEXT;
     """,
+    # 3: small remembered choices (the last rep, the theme)
+    """
+    CREATE TABLE prefs (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 ]
 VERSION = len(_UPGRADES)
 
@@ -257,6 +264,20 @@ class Store:
         row = self.db.execute("SELECT plan FROM plans WHERE rep_id = ? AND scenario_id = ?",
                               (rep.id, scenario_id)).fetchone()
         return json.loads(row["plan"]) if row else None
+
+    def pref(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM prefs WHERE key = ?", (key,)).fetchone()
+        return row["value"] if row else default
+
+    def set_pref(self, key: str, value: str) -> None:
+        with self._tx():
+            self.db.execute("INSERT OR REPLACE INTO prefs(key, value) VALUES (?, ?)", (key, value))
+
+    def abandon(self, session_id: str) -> None:
+        """Close an interrupted session without a score (the rep chose not to resume it)."""
+        with self._tx():
+            self.db.execute("UPDATE sessions SET status = 'abandoned', ended = ? WHERE id = ? "
+                            "AND status = 'active'", (_now(), session_id))
 
     # reading
     _SELECT = ("SELECT s.*, r.name AS rep FROM sessions s JOIN reps r ON r.id = s.rep_id")

@@ -1,0 +1,204 @@
+"""The Textual app: a thin front end over the engine.
+
+Nothing here decides a grade or the buyer's state; screens draw what the
+engine's events say. Slow things (importing litellm, talking to a model) run
+in workers, so the first screen paints at once and typing never waits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+
+from .. import library
+from ..settings import Settings
+from ..store import Rep, Store
+from .commands import RoleplayCommands
+
+
+class RoleplayApp(App[int]):
+    """roleplay: practise the hard moments of a sales conversation."""
+
+    CSS_PATH = "roleplay.tcss"
+    TITLE = "roleplay"
+    COMMANDS = App.COMMANDS | {RoleplayCommands}
+    BINDINGS = [
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False),
+    ]
+
+    def __init__(self, settings: Settings, *, store: Store | None = None,
+                 lib: library.Library | None = None, session=None,  # noqa: ANN001 - engine Session
+                 exit_after_paint: bool = False):
+        super().__init__()
+        self.settings = settings
+        self.store = store or Store(settings.database())
+        self.lib = lib if lib is not None else library.load()
+        self.rep: Rep | None = None
+        self.start_session = session
+        self.exit_after_paint = exit_after_paint
+        theme = self.store.pref("theme")
+        if theme in ("textual-dark", "textual-light"):
+            self.theme = theme
+
+    # ---- the rep
+    def remembered_rep(self) -> Rep | None:
+        name = self.store.pref("rep")
+        if name is None:
+            recent = self.store.sessions(limit=1)
+            name = recent[0].rep if recent else None
+        return self.store.rep(name) if name else None
+
+    def use_rep(self, name: str) -> Rep:
+        self.rep = self.store.rep(name)
+        self.store.set_pref("rep", self.rep.name)
+        return self.rep
+
+    def on_mount(self) -> None:
+        from .screens.home import HomeScreen
+        from .screens.practice import PracticeScreen
+
+        self.rep = self.remembered_rep()
+        if self.start_session is not None:
+            self.rep = self.start_session.rep
+            self.push_screen(HomeScreen())
+            self.push_screen(PracticeScreen(self.start_session))
+        else:
+            self.push_screen(HomeScreen())
+        if self.exit_after_paint:
+            self.call_after_refresh(self.exit, 0)
+        elif self.settings.online:
+            self.warm_model()
+
+    @work(thread=True, exclusive=True, group="warm")
+    def warm_model(self) -> None:
+        """Import litellm in the background: it takes seconds, and the rep should not wait for it."""
+        from ..llm.client import warm
+
+        warm()
+
+    # ---- actions used from several screens and the command palette
+    def action_help(self) -> None:
+        from .screens.dialogs import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+        self.store.set_pref("theme", self.theme)
+
+    def action_progress(self) -> None:
+        from .screens.progress import ProgressScreen
+
+        if self.rep is None:
+            self.notify("Pick who is practising first.", severity="warning")
+            return
+        self.push_screen(ProgressScreen(self.rep))
+
+    def action_switch_rep(self) -> None:
+        from .screens.dialogs import RepScreen
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.use_rep(name)
+                self.refresh_home()
+
+        self.push_screen(RepScreen(), chosen)
+
+    def action_change_model(self) -> None:
+        from .screens.dialogs import ModelScreen
+
+        def chosen(model: str | None) -> None:
+            if model is None:
+                return
+            self.settings = self.settings.model_copy(update={"model": model or None, "offline": not model})
+            self.notify("Offline practice." if not model else f"Using {model} from the next session. "
+                        "Run 'roleplay doctor' to check it answers.")
+            self.refresh_home()
+            if model:
+                self.warm_model()
+
+        self.push_screen(ModelScreen(self.settings.model or ""), chosen)
+
+    def refresh_home(self) -> None:
+        from .screens.home import HomeScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                screen.refresh_data()
+
+    def start_practice(self, scenario_id: str, difficulty: str, *, plan_first: bool = True) -> None:
+        """Plan (unless the rep skips planning), then practise."""
+        from .screens.plan import PlanScreen
+
+        if self.rep is None:
+            self.notify("Pick who is practising first (r).", severity="warning")
+            return
+        try:
+            from ..engine.session import Setup
+
+            setup = Setup.from_library(self.lib, scenario_id, difficulty)
+        except LookupError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return
+        skip = self.store.pref(f"skip-plan:{self.rep.name}") == "yes"
+        if plan_first and not skip:
+            self.push_screen(PlanScreen(setup))
+        else:
+            self.begin_session(setup, self.store.plan(self.rep, setup.scenario.id))
+
+    def begin_session(self, setup, plan: dict | None) -> None:  # noqa: ANN001
+        from ..engine.session import Session
+        from ..practice import players, recommender
+        from .screens.practice import PracticeScreen
+
+        assert self.rep is not None
+        buyer, judge, llm = players(self.settings)
+        session = Session.begin(setup, self.store, self.rep, buyer=buyer, judge=judge, plan=plan, llm=llm)
+        session.recommend = recommender(self.lib, setup.scenario.id)
+        self.push_screen(PracticeScreen(session))
+
+    def resume(self, session_id: str) -> None:
+        from ..engine.session import Session, Setup
+        from ..practice import players, recommender
+        from .screens.practice import PracticeScreen
+
+        row = self.store.session(session_id)
+        if row is None:
+            return
+        try:
+            setup = Setup.from_library(self.lib, row.scenario_id, row.difficulty)
+        except LookupError as exc:
+            self.notify(f"Cannot resume: {exc}", severity="error", timeout=8)
+            return
+        buyer, judge, llm = players(self.settings)
+        session = Session.resume(self.store, row.id, setup, buyer=buyer, judge=judge, llm=llm)
+        session.recommend = recommender(self.lib, setup.scenario.id)
+        self.rep = session.rep
+        self.push_screen(PracticeScreen(session))
+
+    def export_session(self, session_id: str, fmt: str) -> Path | None:
+        import json
+
+        from ..practice import export_json, export_markdown
+
+        row = self.store.session(session_id)
+        if row is None:
+            return None
+        folder = self.store.path.parent / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{row.id}-{row.scenario_id}.{fmt}"
+        if fmt == "json":
+            path.write_text(json.dumps(export_json(self.store, row), indent=2))
+        else:
+            path.write_text(export_markdown(self.store, row))
+        return path
+
+
+def run_app(settings: Settings, session=None, exit_after_paint: bool = False) -> int:  # noqa: ANN001
+    app = RoleplayApp(settings, session=session, store=session.store if session else None,
+                      exit_after_paint=exit_after_paint)
+    return app.run() or 0

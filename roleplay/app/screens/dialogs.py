@@ -1,0 +1,144 @@
+"""Small modal screens: who is practising, which model, resume an unfinished session, help."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+
+class RepScreen(ModalScreen[str | None]):
+    """Pick a rep profile or create one. History is kept per rep."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Who is practising?", classes="dialog-title")
+            reps = self.app.store.reps()
+            if reps:
+                yield OptionList(*[Option(r.name, id=r.name) for r in reps], id="reps")
+            yield Input(placeholder="New name, then Enter", id="new-rep")
+            yield Static("History and progress are kept per rep.", classes="hint")
+
+    def on_mount(self) -> None:
+        if self.app.store.reps():
+            self.query_one("#reps", OptionList).focus()
+        else:
+            self.query_one("#new-rep", Input).focus()
+
+    @on(OptionList.OptionSelected, "#reps")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    @on(Input.Submitted, "#new-rep")
+    def _typed(self, event: Input.Submitted) -> None:
+        name = " ".join(event.value.split())
+        if not name:
+            self.notify("Type a name, e.g. Ana.", severity="warning")
+            return
+        self.dismiss(name[:40])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ModelScreen(ModalScreen[str | None]):
+    """Type a model name, or leave it empty for offline practice."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, current: str):
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Which model plays the buyer?", classes="dialog-title")
+            yield Input(value=self.current, placeholder="e.g. gpt-4o-mini, ollama/llama3.1 (empty: offline)",
+                        id="model")
+            yield Static("Any litellm model name. Its API key comes from your environment "
+                         "(e.g. OPENAI_API_KEY). Empty means offline practice with the scripted buyer. "
+                         "To keep it, put model = \"...\" in your config file (see 'roleplay doctor').",
+                         classes="hint")
+
+    @on(Input.Submitted, "#model")
+    def _done(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ResumeScreen(ModalScreen[str | None]):
+    """An unfinished session was found: carry on, or close it."""
+
+    BINDINGS = [Binding("escape", "later", "Later")]
+
+    def __init__(self, row):  # noqa: ANN001 - store.SessionRow
+        super().__init__()
+        self.row = row
+
+    def compose(self) -> ComposeResult:
+        r = self.row
+        with Vertical(classes="dialog"):
+            yield Label("You have an unfinished session", classes="dialog-title")
+            yield Static(f"{r.scenario_title} ({r.difficulty}), started {r.started[:16].replace('T', ' ')}.\n"
+                         "Every turn you took was saved.")
+            with Horizontal(classes="buttons"):
+                yield Button("Resume", variant="primary", id="resume")
+                yield Button("Close it", id="close")
+                yield Button("Later", id="later")
+
+    def on_mount(self) -> None:
+        self.query_one("#resume", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id if event.button.id != "later" else None)
+
+    def action_later(self) -> None:
+        self.dismiss(None)
+
+
+HELP_TEXT = """\
+[b]How practice works[/b]
+Pick a scenario and a difficulty, plan the call (or skip), then talk to the buyer.
+Every turn is graded against the scenario's rubric the moment you send it.
+The buyer's trust and patience are kept by the engine: earn trust with good
+questions and by handling objections; ask for the objective only when it is earned.
+
+[b]Keys on the practice screen[/b]
+  Enter            send your turn
+  Ctrl+N           new line in your turn
+  Ctrl+O / F2      hint: what a strong rep would do now (recorded)
+  Ctrl+R / F3      redo: take back your last turn
+  Ctrl+B / F4      end the call and see the debrief
+  Ctrl+Y / F5      ask for the buyer's reply again after an error
+
+[b]Everywhere[/b]
+  Ctrl+P           command palette: start a scenario, switch rep, progress, model, theme
+  F1               this help
+  Escape           back
+  Ctrl+Q           quit (your session is saved; it is offered back next time)
+
+[b]Home[/b]
+  Enter practise · / search · r switch rep · g progress · m model · q quit
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,f1,q", "close", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog help"):
+            yield Static(HELP_TEXT)
+            yield Button("Close", id="close-help")
+
+    @on(Button.Pressed, "#close-help")
+    def action_close(self) -> None:
+        self.dismiss(None)

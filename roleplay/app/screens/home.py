@@ -1,0 +1,175 @@
+"""Home: who is practising, the scenarios, recent sessions, what to practise next, the model."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+
+from ...practice import mode_label
+
+DIFFICULTIES = [("Easy", "easy"), ("Medium", "medium"), ("Hard", "hard")]
+
+
+def moment(scenario_id: str) -> str:
+    """'price-objection' -> 'Price objection': the hard moment, as a rep would name it."""
+    return scenario_id.replace("-", " ").capitalize()
+
+
+class ScenarioTable(DataTable):
+    BINDINGS = [Binding("enter", "select_cursor", "Practise")]
+
+
+class HomeScreen(Screen):
+    BINDINGS = [
+        Binding("r", "app.switch_rep", "Switch rep"),
+        Binding("g", "app.progress", "Progress"),
+        Binding("m", "app.change_model", "Model"),
+        Binding("slash", "search", "Search", show=False),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="home"):
+            yield Static(id="status")
+            with Horizontal(id="filters"):
+                yield Input(placeholder="Search scenarios (/)", id="search")
+                yield Select([], prompt="Any skill", id="skill")
+                yield Select(DIFFICULTIES, value="medium", allow_blank=False, id="difficulty")
+            yield ScenarioTable(id="scenarios", cursor_type="row", zebra_stripes=True)
+            yield Static("Recent sessions", classes="section-title")
+            yield DataTable(id="recent", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#scenarios", DataTable)
+        table.add_column("Moment", width=26)
+        table.add_column("The buyer says")
+        recent = self.query_one("#recent", DataTable)
+        recent.add_columns("When", "Scenario", "Level", "Score", "Result")
+        skills = sorted({k for e in self.app.lib.usable_scenarios() for k in e.model.skills})
+        self.query_one("#skill", Select).set_options([(k, k) for k in skills])
+        self.refresh_data()
+        table.focus()
+        if self.app.rep is None:
+            self.call_after_refresh(self.app.action_switch_rep)
+        else:
+            self.call_after_refresh(self.offer_resume)
+
+    def refresh_data(self) -> None:
+        self.fill_scenarios()
+        self.fill_status()
+        self.fill_recent()
+
+    def fill_status(self) -> None:
+        app = self.app
+        rep = app.rep.name if app.rep else "nobody yet (press r)"
+        self.sub_title = rep
+        if app.settings.online:
+            lines = [f"[b]{rep}[/b] · buyer and judge: {mode_label(app.settings).removeprefix('model: ')}"]
+        else:
+            lines = [f"[b]{rep}[/b] · [b]offline practice[/b]: scripted buyer, instant grades "
+                     "(m: use a model)"]
+        if app.rep is not None:
+            last = next((r for r in app.store.sessions(app.rep.name, status="finished")
+                         if r.scorecard and r.scorecard.get("practise_next")), None)
+            if last is not None:
+                card = last.scorecard
+                name = next((c["name"] for c in card["criteria"] if c["id"] == card["practise_next"]),
+                            card["practise_next"])
+                where = f" (try {card['practise_scenario']})" if card.get("practise_scenario") else ""
+                lines.append(f"[b]Practise next:[/b] {name}{where}: {card.get('practise_tip', '')}")
+        self.query_one("#status", Static).update("\n".join(lines))
+
+    def fill_scenarios(self) -> None:
+        table = self.query_one("#scenarios", DataTable)
+        words = self.query_one("#search", Input).value.lower().split()
+        skill = self.query_one("#skill", Select).value
+        table.clear()
+        for entry in sorted(self.app.lib.usable_scenarios(), key=lambda e: e.model.id):
+            s = entry.model
+            haystack = " ".join([s.id, s.title, s.summary, " ".join(s.skills)]).lower()
+            if words and not all(w in haystack for w in words):
+                continue
+            if isinstance(skill, str) and skill not in s.skills:
+                continue
+            table.add_row(moment(s.id), s.title.strip('"'), key=s.id)
+
+    def fill_recent(self) -> None:
+        recent = self.query_one("#recent", DataTable)
+        recent.clear()
+        if self.app.rep is None:
+            return
+        for r in self.app.store.sessions(self.app.rep.name, limit=5):
+            score = "-" if r.score is None else f"{r.score:.0f}"
+            result = {True: "passed", False: "not yet", None: r.status}[r.passed] \
+                if r.status == "finished" else r.status
+            recent.add_row(r.started[5:16].replace("T", " "), r.scenario_id, r.difficulty, score,
+                           result, key=r.id)
+
+    @on(Input.Changed, "#search")
+    @on(Select.Changed, "#skill")
+    def _filter(self) -> None:
+        self.fill_scenarios()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.query_one("#scenarios", DataTable).focus()
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    @on(DataTable.RowSelected, "#scenarios")
+    def _picked(self, event: DataTable.RowSelected) -> None:
+        self._start(str(event.row_key.value))
+
+    @on(DataTable.RowSelected, "#recent")
+    def _picked_recent(self, event: DataTable.RowSelected) -> None:
+        from .debrief import DebriefScreen
+
+        row = self.app.store.session(str(event.row_key.value))
+        if row is None:
+            return
+        if row.status == "active":
+            self.app.resume(row.id)
+        else:
+            self.app.push_screen(DebriefScreen(row.id))
+
+    def action_practise(self) -> None:
+        table = self.query_one("#scenarios", DataTable)
+        if table.row_count == 0:
+            self.notify("No scenario matches the search.", severity="warning")
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        self._start(str(key))
+
+    def _start(self, scenario_id: str) -> None:
+        difficulty = self.query_one("#difficulty", Select).value
+        self.app.start_practice(scenario_id, str(difficulty))
+
+    def offer_resume(self) -> None:
+        """A session left unfinished (closed terminal, crash) is offered back."""
+        from .dialogs import ResumeScreen
+
+        if self.app.rep is None or self.app.start_session is not None:
+            return
+        open_rows = self.app.store.sessions(self.app.rep.name, status="active", limit=1)
+        if not open_rows:
+            return
+        row = open_rows[0]
+
+        def answer(choice: str | None) -> None:
+            if choice == "resume":
+                self.app.resume(row.id)
+            elif choice == "close":
+                self.app.store.abandon(row.id)
+                self.fill_recent()
+
+        self.app.push_screen(ResumeScreen(row), answer)
+
+    def on_screen_resume(self) -> None:
+        self.refresh_data()

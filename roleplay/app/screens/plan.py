@@ -1,0 +1,79 @@
+"""The pre-call plan: objective, questions, information needed, what might go wrong.
+
+About ten minutes in real life; here it is remembered per rep and scenario,
+shown beside the call, and checked in the debrief.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Checkbox, Footer, Header, Label, Static, TextArea
+
+FIELDS = [
+    ("objective", "The call's objective, as a milestone"),
+    ("questions", "Questions to ask (one a line)"),
+    ("information", "Information I need to find out"),
+    ("risks", "What might go wrong, and how I'll handle it"),
+]
+
+
+class PlanScreen(Screen):
+    BINDINGS = [
+        Binding("ctrl+s", "start", "Start the call", priority=True),
+        Binding("ctrl+k", "skip", "Skip planning", priority=True),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    def __init__(self, setup):  # noqa: ANN001 - engine Setup
+        super().__init__()
+        self.setup = setup
+
+    def compose(self) -> ComposeResult:
+        s = self.setup.scenario
+        saved = self.app.store.plan(self.app.rep, s.id) or {}
+        yield Header()
+        with VerticalScroll(id="plan"):
+            yield Static(f"[b]{s.title}[/b] ({self.setup.difficulty_name})\n{s.summary}", classes="brief")
+            yield Static(f"[b]You know:[/b] {s.rep_brief.product} {s.rep_brief.price}\n"
+                         f"[b]So far:[/b] {s.rep_brief.history}", classes="brief")
+            for key, label in FIELDS:
+                yield Label(label, classes="plan-label")
+                default = s.objective.milestone if key == "objective" else ""
+                yield TextArea(saved.get(key, default), id=f"plan-{key}", classes="plan-field",
+                               soft_wrap=True, show_line_numbers=False)
+            yield Checkbox("Always skip planning", id="always-skip",
+                           value=self.app.store.pref(f"skip-plan:{self.app.rep.name}") == "yes")
+            with Horizontal(classes="buttons"):
+                yield Button("Start the call", variant="primary", id="start")
+                yield Button("Skip planning", id="skip")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Plan the call"
+        self.query_one("#plan-questions", TextArea).focus()
+
+    def plan(self) -> dict[str, str]:
+        return {key: self.query_one(f"#plan-{key}", TextArea).text.strip() for key, _ in FIELDS}
+
+    def _remember_skip(self) -> None:
+        value = "yes" if self.query_one("#always-skip", Checkbox).value else "no"
+        self.app.store.set_pref(f"skip-plan:{self.app.rep.name}", value)
+
+    @on(Button.Pressed, "#start")
+    def action_start(self) -> None:
+        plan = self.plan()
+        self._remember_skip()
+        if any(plan.values()):
+            self.app.store.save_plan(self.app.rep, self.setup.scenario.id, plan)
+        self.app.pop_screen()
+        self.app.begin_session(self.setup, plan if any(plan.values()) else None)
+
+    @on(Button.Pressed, "#skip")
+    def action_skip(self) -> None:
+        self._remember_skip()
+        self.app.pop_screen()
+        self.app.begin_session(self.setup, None)
