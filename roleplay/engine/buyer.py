@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -30,10 +31,32 @@ class Buyer(Protocol):
               seed: int) -> AsyncIterator[str]: ...
 
 
-def silence_note(ctx: BuyerContext, move: Move, seed: int) -> str:
+_NUMBERS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen".split())}
+_DAYS = re.compile(r"\b(\d{1,2}|" + "|".join(_NUMBERS) + r")\s+(?:more\s+|whole\s+|long\s+)?(day|week)s?\b",
+                   re.IGNORECASE)
+_A_WEEK = re.compile(r"\b(a|another)\s+(whole\s+)?week\b", re.IGNORECASE)
+
+
+def days_in(line: str) -> int | None:
+    """The days a silence line says pass ('Four more days pass' -> 4, 'A week goes by' -> 7)."""
+    m = _DAYS.search(line)
+    if m:
+        n = int(m.group(1)) if m.group(1).isdigit() else _NUMBERS[m.group(1).lower()]
+        return n * (7 if m.group(2).lower() == "week" else 1)
+    return 7 if _A_WEEK.search(line) else None
+
+
+def silence_note(ctx: BuyerContext, move: Move, seed: int) -> tuple[str, int]:
+    """The silence line shown to the rep, and the days it says pass (the engine's if it says none)."""
     lines = ctx.scenario.offline_script.silence or ["No reply."]
     line = random.Random(seed).choice(lines)
-    return f"{line} ({move.days_passed} days pass.)" if move.days_passed else line
+    days = days_in(line)
+    if days is None:
+        days = move.days_passed
+        if days:
+            line = f"{line} ({days} days pass.)"
+    return line, days
 
 
 class OfflineBuyer:

@@ -60,11 +60,11 @@ class OfflineJudge:
 
     async def grade_turn(self, rubric: Rubric, criteria: list[Criterion], history: list[Turn],
                          turn: Turn) -> list[Grade]:
-        return _ungraded(criteria, "needs a model judge; practising offline")
+        return _ungraded(criteria, "needs a model judge (offline)")
 
     async def grade_call(self, rubric: Rubric, criteria: list[Criterion],
                          history: list[Turn]) -> list[Grade]:
-        return _ungraded(criteria, "needs a model judge; practising offline")
+        return _ungraded(criteria, "needs a model judge (offline)")
 
 
 _SPACE = re.compile(r"\s+")

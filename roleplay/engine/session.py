@@ -286,8 +286,11 @@ class Session:
             if self.turns[-1].speaker == "buyer":  # an interrupted reply is being replaced
                 index = self.turns[-1].index
             if move.kind == "silence":
-                turn = Turn(index=index, speaker="buyer", text="",
-                            note=silence_note(ctx, move, self.seed + index))
+                note, days = silence_note(ctx, move, self.seed + index)
+                # The script's line says how long the silence was; the calendar follows it.
+                self.state.days += days - move.days_passed
+                move.days_passed = days
+                turn = Turn(index=index, speaker="buyer", text="", note=note)
             else:
                 history = [t for t in self.turns if t.index < index]
                 shown = ""

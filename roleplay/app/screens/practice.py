@@ -118,6 +118,7 @@ class PracticeScreen(Screen):
             if plan.get("risks"):
                 lines.append(Text(f"If: {plan['risks'][:120]}", style="dim"))
             self.query_one("#plan-view", Static).update(Text("\n").join(lines))
+        self.add_brief()
         for turn in self.session.turns:
             self.add_turn(turn)
         self.show_mood()
@@ -134,7 +135,22 @@ class PracticeScreen(Screen):
     def name_of(self, speaker: str) -> str:
         return "You" if speaker == "rep" else self.session.setup.persona.name.split()[0]
 
+    def add_brief(self) -> None:
+        """The situation and what the rep knows, at the top of the call (planning may be skipped)."""
+        s = self.session.setup.scenario
+        brief = Text()
+        brief.append("The situation: ", style="bold")
+        brief.append(s.summary.strip() + "\n")
+        brief.append("You sell: ", style="bold")
+        brief.append(f"{s.rep_brief.product} {s.rep_brief.price}")
+        self.query_one("#transcript", VerticalScroll).mount(Message_(brief, classes="turn brief"))
+
     def add_turn(self, turn) -> Static:  # noqa: ANN001 - records.Turn
+        if turn.speaker == "buyer" and not turn.text and turn.note:
+            widget = Message_(Text(f"— {turn.note} —", style="italic"), classes="turn note silence")
+            self.query_one("#transcript", VerticalScroll).mount(widget)
+            widget.scroll_visible(animate=False)
+            return widget
         body = Text()
         body.append(f"{self.name_of(turn.speaker)}: ", style="bold")
         if turn.text:
@@ -193,7 +209,7 @@ class PracticeScreen(Screen):
                 out.append(f"{mark} ", style=f"bold {style}")
                 out.append(f"{c.name}\n", style=style if g.verdict != "n/a" else "dim")
                 if g.verdict == "pass" and g.evidence:
-                    out.append(f"  “{g.evidence[0][:70]}”\n", style="italic")
+                    out.append(f"  “{clip(g.evidence[0], 70)}”\n", style="italic")
                 elif g.verdict == "fail":
                     out.append(f"  Tip: {c.tip}\n", style="dim")
                 elif g.verdict == "ungraded":
@@ -298,6 +314,7 @@ class PracticeScreen(Screen):
             self.notify("There is no turn to take back.", timeout=3)
             return
         self.query_one("#transcript", VerticalScroll).remove_children()
+        self.add_brief()
         for turn in self.session.turns:
             self.add_turn(turn)
         self.query_one("#say", SayBox).disabled = False
@@ -326,6 +343,10 @@ class PracticeScreen(Screen):
         self.notify("Paused: every turn is saved. Pick the session under Recent sessions to resume.",
                     timeout=6)
         self.app.pop_screen()
+
+
+def clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
 def short_mode(settings) -> str:  # noqa: ANN001
