@@ -83,6 +83,8 @@ class OfflineBuyer:
         }.get(move.kind, [])
         if move.kind == "objection" and move.objection is not None:
             options = [move.objection.line]
+        elif move.kind == "objection-handled" and move.objection is not None and move.objection.handled:
+            options = list(move.objection.handled)
         elif move.kind == "reveal" and move.fact is not None:
             options = script.fact_revealed.get(move.fact.id, [move.fact.fact])
         said = {t.text for t in history if t.speaker == "buyer"}

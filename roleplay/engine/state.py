@@ -23,7 +23,7 @@ MoveKind = Literal[
     "objection-handled", "good", "weak", "neutral", "silence",
 ]
 
-_PRICE = re.compile(r"\b(price|pricing|cost|costs|\$\s?\d|budget|expensive|discount|invoice|quote|fee)",
+_PRICE = re.compile(r"\b(price|pricing|\$\s?\d|budget|expensive|discount|quote|licen[cs]e fee)",
                     re.IGNORECASE)
 
 
@@ -134,7 +134,7 @@ def advance(state: BuyerState, text: str, signals: dict[str, SignalResult],
         if handled:
             s.handled.append(objection.id)
             s.open_objection = None
-            move = Move("objection-handled", why=f"answered '{objection.id}' well")
+            move = Move("objection-handled", objection=objection, why=f"answered '{objection.id}' well")
             delta = max(delta, gain)
 
     if signals["discount-offered"].hit:
@@ -147,12 +147,15 @@ def advance(state: BuyerState, text: str, signals: dict[str, SignalResult],
     s.trust = max(0, min(100, s.trust + delta))
 
     if asked and move.kind != "discount":
+        # Before agreeing, the buyer voices the concerns the difficulty still owes:
+        # first the one kept for this moment, then any other not yet raised.
+        objection = (_next_objection(s, persona, difficulty, "when-rep-asks-for-next-step")
+                     or _next_objection(s, persona, difficulty, None))
         # The trust must have been earned before the ask: a turn that asks cannot
         # also be the one that earns the yes (or a pushy close could win).
-        if state.trust >= difficulty.trust_to_agree and s.open_objection is None:
+        if state.trust >= difficulty.trust_to_agree and s.open_objection is None and objection is None:
             s.outcome = "won"
             return s, Move("won", delta, why="asked for the next step with enough trust earned")
-        objection = _next_objection(s, persona, difficulty, "when-rep-asks-for-next-step")
         if objection is None:
             # Whatever else was good in the turn, pushing for the objective before it
             # is earned never gains trust: otherwise asking again and again would win.
@@ -213,10 +216,12 @@ def _trigger(text: str, signals: dict[str, SignalResult], s: BuyerState) -> str 
 
 
 def _next_objection(s: BuyerState, persona: Persona, difficulty: Difficulty,
-                    trigger: str) -> Objection | None:
+                    trigger: str | None) -> Objection | None:
+    """The next objection not raised yet with this trigger (any trigger for None), within the budget."""
     if len(s.raised) >= difficulty.objections:
         return None
-    return next((o for o in persona.objections if o.raised == trigger and o.id not in s.raised), None)
+    return next((o for o in persona.objections
+                 if (trigger is None or o.raised == trigger) and o.id not in s.raised), None)
 
 
 def _earned_fact(s: BuyerState, text: str, signals: dict[str, SignalResult],

@@ -82,6 +82,11 @@ class Objection(Strict):
         default_factory=list,
         description="Rubric criteria the rep's answer must pass for the objection to count as handled.",
     )
+    handled: list[Text] = Field(
+        default_factory=list,
+        description="What the buyer says when this objection is answered well (offline practice); "
+        "the scenario's general objection_handled lines are used when empty.",
+    )
 
 
 class Persona(Strict):
