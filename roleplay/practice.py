@@ -31,10 +31,7 @@ def players(settings: Settings, notice: Callable[[str], None] | None = None) -> 
 
 def mode_label(settings: Settings) -> str:
     """One line saying how practice runs, for every place a session is shown."""
-    if settings.online:
-        judge = settings.grader_model
-        return f"model: {settings.model}" + (f" (judge: {judge})" if judge != settings.model else "")
-    return "offline practice: scripted buyer, instant signal grades only (no model configured)"
+    return settings.mode_label()
 
 
 def recommender(lib, current: str) -> Callable[[str], str | None]:  # noqa: ANN001 - library.Library

@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     def grader_model(self) -> str | None:
         return self.judge_model or self.model
 
+    def mode_label(self) -> str:
+        """One line saying how practice runs, for every place a session is shown."""
+        if self.online:
+            judge = self.grader_model
+            return f"model: {self.model}" + (f" (judge: {judge})" if judge != self.model else "")
+        return "offline practice: scripted buyer, instant signal grades only (no model configured)"
+
     def database(self) -> Path:
         return (self.data_dir or data_dir()) / "roleplay.db"
 

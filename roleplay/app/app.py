@@ -59,10 +59,11 @@ class RoleplayApp(App[int]):
 
     def on_mount(self) -> None:
         from .screens.home import HomeScreen
-        from .screens.practice import PracticeScreen
 
         self.rep = self.remembered_rep()
         if self.start_session is not None:
+            from .screens.practice import PracticeScreen  # the engine is not needed to paint home
+
             self.rep = self.start_session.rep
             self.push_screen(HomeScreen())
             self.push_screen(PracticeScreen(self.start_session))

@@ -9,7 +9,6 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
-from ...practice import mode_label
 
 DIFFICULTIES = [("Easy", "easy"), ("Medium", "medium"), ("Hard", "hard")]
 
@@ -70,7 +69,7 @@ class HomeScreen(Screen):
         rep = app.rep.name if app.rep else "nobody yet (press r)"
         self.sub_title = rep
         if app.settings.online:
-            lines = [f"[b]{rep}[/b] · buyer and judge: {mode_label(app.settings).removeprefix('model: ')}"]
+            lines = [f"[b]{rep}[/b] · buyer and judge: {app.settings.mode_label().removeprefix('model: ')}"]
         else:
             lines = [f"[b]{rep}[/b] · [b]offline practice[/b]: scripted buyer, instant grades "
                      "(m: use a model)"]

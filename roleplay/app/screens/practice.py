@@ -24,7 +24,6 @@ from ...engine.session import (
     ReplyFailed,
     Session,
 )
-from ...practice import mode_label
 
 OUTCOME_WORDS = {
     "won": "{name} agreed. Objective reached.",
@@ -353,4 +352,4 @@ def short_mode(settings) -> str:  # noqa: ANN001
     return f"model {settings.model}" if settings.online else "offline practice"
 
 
-__all__ = ["PracticeScreen", "mode_label"]
+__all__ = ["PracticeScreen"]
