@@ -55,6 +55,8 @@ async def run(session: Session, mode: str, out: TextIO = sys.stdout, inp: TextIO
         out.write("> ")
         out.flush()
         line = await loop.run_in_executor(None, inp.readline)
+        if not inp.isatty():
+            print(file=out)  # piped input is not echoed: end the prompt's line ourselves
         if not line:  # end of input: leave the session resumable
             print(f"\nPaused. Resume with: roleplay practice --resume {session.id}", file=out)
             return 0
@@ -66,8 +68,8 @@ async def run(session: Session, mode: str, out: TextIO = sys.stdout, inp: TextIO
             hint_used = True
             continue
         if text == "/redo":
-            print("Your last turn was taken back." if session.undo_last() else "Nothing to take back.",
-                  file=out)
+            taken = session.undo_last()
+            print(f"Taken back: {taken}" if taken is not None else "Nothing to take back.", file=out)
             continue
         if not text:
             continue

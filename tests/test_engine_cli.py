@@ -96,6 +96,11 @@ def test_sigkill_mid_session_loses_no_committed_turn_and_resumes(tmp_path: Path)
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=env(tmp_path), bufsize=1)
     assert proc.stdin and proc.stdout
+    import queue
+    import threading
+
+    lines_out: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines_out.put(ln) for ln in proc.stdout], daemon=True).start()
     session_id = None
     seen_replies = 0
     lines = ["When you say double, what are you comparing it to?",
@@ -104,7 +109,10 @@ def test_sigkill_mid_session_loses_no_committed_turn_and_resumes(tmp_path: Path)
     proc.stdin.write(lines[0] + "\n")
     proc.stdin.flush()
     while time.monotonic() < deadline:
-        out = proc.stdout.readline()
+        try:  # never block on a child that waits for input: a hang must fail, not stall
+            out = lines_out.get(timeout=max(0.1, deadline - time.monotonic())).removeprefix("> ")
+        except queue.Empty:
+            break
         if out.startswith("Session "):
             session_id = out.split()[1].rstrip(".")
         if out.startswith("Dana Whitfield:") and session_id and "(trust" not in out:

@@ -145,9 +145,15 @@ async def test_redo_takes_back_the_last_turn_and_its_effects(lib, store) -> None
     trust_after_first = session.state.trust
     await play(session, "I can do 20% off if you sign this week.")
     assert session.state.trust < trust_after_first
-    assert session.undo_last()
+    assert session.undo_last() == "I can do 20% off if you sign this week."
     assert session.state.trust == trust_after_first
     assert [t.index for t in store.turns(session.id)] == [0, 1, 2]
+    # turns can be taken back one after another, also after a resume
+    again = Session.resume(store, session.id, setup)
+    assert again.undo_last() == GOOD_PRICE_CALL[0]
+    assert again.state.trust == setup.difficulty.starting_trust
+    assert [t.index for t in store.turns(session.id)] == [0]
+    assert again.undo_last() is None
 
 
 async def test_an_interrupted_session_resumes_with_its_state(lib, store) -> None:

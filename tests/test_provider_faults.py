@@ -228,3 +228,13 @@ async def test_no_api_key_is_written_anywhere(session, provider, tmp_path) -> No
     session.store.db.execute("PRAGMA wal_checkpoint(FULL)")
     for path in tmp_path.glob("roleplay.db*"):
         assert SECRET.encode() not in path.read_bytes(), path
+
+
+async def test_a_missing_api_key_is_said_plainly_and_not_retried(session, provider, monkeypatch) -> None:
+    from roleplay.llm.client import ProviderError, classify
+
+    err = classify(litellm().InternalServerError(
+        message="OpenAIException - Missing credentials. Please pass an `api_key`, or set the "
+                "`OPENAI_API_KEY` environment variable.", llm_provider="openai", model="gpt-4o-mini"))
+    assert isinstance(err, ProviderError) and err.kind == "auth" and not err.retryable
+    assert "OPENAI_API_KEY" in err.message

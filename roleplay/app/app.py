@@ -24,7 +24,7 @@ class RoleplayApp(App[int]):
 
     CSS_PATH = "roleplay.tcss"
     TITLE = "roleplay"
-    COMMANDS = App.COMMANDS | {RoleplayCommands}
+    COMMANDS = {RoleplayCommands}
     BINDINGS = [
         Binding("f1", "help", "Help"),
         Binding("ctrl+t", "toggle_theme", "Theme", show=False),

@@ -15,12 +15,14 @@ class RoleplayCommands(Provider):
             ("Open progress", "Trends per criterion across your sessions", app.action_progress),
             ("Change model", "Pick a model, or practise offline", app.action_change_model),
             ("Toggle theme", "Dark or light", app.action_toggle_theme),
+            ("Quit", "Your sessions are saved", app.action_quit),
             ("Help", "Keys and how practice works", app.action_help),
         ]
         for entry in sorted(app.lib.usable_scenarios(), key=lambda e: e.model.id):
             s = entry.model
+            name = s.id.replace("-", " ").capitalize()
             for level in ("easy", "medium", "hard"):
-                out.append((f"Start {s.id} ({level})", s.title,
+                out.append((f"Practise: {name} ({level})", s.title,
                             partial(app.start_practice, s.id, level)))
         return out
 

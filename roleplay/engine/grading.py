@@ -37,6 +37,8 @@ def signal_grades(rubric: Rubric, signals: dict[str, SignalResult], *,
             continue
         result = signals[c.signal]
         passed = result.hit if c.signal in POSITIVE else not result.hit
+        if passed and c.signal_mode == "fail-only":
+            continue  # the signal saw no failure; whether it passed is for the judge
         if c.applies == "once-per-call" and not passed:
             # Not doing a once-per-call behaviour on this turn is not a fail yet.
             out.append(Grade(criterion=c.id, verdict="n/a", score=None,

@@ -49,8 +49,9 @@ class Judge(Protocol):
 
 
 def _ungraded(criteria: list[Criterion], reason: str) -> list[Grade]:
+    # Every criterion: where a signal decided, its grade still counts (see grading.effective).
     return [Grade(criterion=c.id, verdict="ungraded", score=None, reason=reason, source="judge")
-            for c in criteria if c.signal is None]
+            for c in criteria]
 
 
 class OfflineJudge:

@@ -55,6 +55,10 @@ class Setup:
         return cls(scenario, persona, rubric, difficulty)
 
 
+MAX_REDO = 30
+"""How many turns can be taken back, one after another."""
+
+
 # Events handed to a front end, in the order they happen.
 @dataclass
 class RepTurnSaved:
@@ -125,7 +129,7 @@ class Session:
     seed: int
     state: BuyerState
     turns: list[Turn] = field(default_factory=list)
-    previous: BuyerState | None = None
+    past: list[BuyerState] = field(default_factory=list)  # the state before each rep turn, for redo
     pending: Move | None = None  # the move whose reply has not been saved yet
     llm: object | None = None  # roleplay.llm.client.LLM, for usage accounting
     recommend: Callable[[str], str | None] | None = None
@@ -166,10 +170,10 @@ class Session:
             raise LookupError(f"no session '{session_id}'")
         saved = row.state
         state = BuyerState.from_json(saved["state"])
-        previous = BuyerState.from_json(saved["previous"]) if saved.get("previous") else None
+        past = [BuyerState.from_json(p) for p in saved.get("past", [])]
         session = cls(setup, store, row.id, store.rep(row.rep), buyer or OfflineBuyer(),
                       judge or OfflineJudge(), row.seed, state, store.turns(session_id),
-                      previous=previous, llm=llm)
+                      past=past, llm=llm)
         if session.turns and session.turns[-1].speaker == "rep" and saved.get("pending"):
             session.pending = _move_from(saved["pending"], setup.persona)
         return session
@@ -185,7 +189,7 @@ class Session:
 
     def _persist(self) -> dict:
         return {"state": self.state.to_json(),
-                "previous": self.previous.to_json() if self.previous else None,
+                "past": [p.to_json() for p in self.past[-MAX_REDO:]],
                 "pending": _move_json(self.pending) if self.pending else None}
 
     def _save(self, turn: Turn) -> None:
@@ -219,7 +223,8 @@ class Session:
                                   s.scenario, s.persona, s.rubric, s.difficulty,
                                   seed=self.seed + index)
         new_state.last_move = move.kind
-        self.previous, self.state, self.pending = self.state, new_state, move
+        self.past.append(self.state)
+        self.state, self.pending = new_state, move
         self._save(turn)
         yield RepTurnSaved(turn)
 
@@ -324,16 +329,19 @@ class Session:
         if usage is not None:
             self.store.add_usage(self.id, usage.prompt_tokens, usage.completion_tokens, usage.cost)
 
-    def undo_last(self) -> bool:
-        """Take back the rep's last turn and the buyer's answer to it (redo). False if there is none."""
+    def undo_last(self) -> str | None:
+        """Take back the rep's last turn and the buyer's answer to it (redo).
+
+        Returns the words taken back, to edit and send again; None if there is nothing to take back.
+        """
         reps = [t for t in self.turns if t.speaker == "rep"]
-        if not reps or self.previous is None:
-            return False
+        if not reps or not self.past:
+            return None
         last = reps[-1]
-        self.state, self.previous, self.pending = self.previous, None, None
+        self.state, self.pending = self.past.pop(), None
         self.store.drop_turns_from(self.id, last.index, self._persist())
         self.turns = [t for t in self.turns if t.index < last.index]
-        return True
+        return last.text
 
     def hint(self) -> str:
         """What a strong rep would do now, from the state (the rep's use of it is recorded)."""

@@ -12,6 +12,7 @@ import asyncio
 import importlib
 import os
 import random
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -129,6 +130,13 @@ def classify(exc: BaseException) -> ProviderError:
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
         return ProviderError("The model took too long to answer.", kind="timeout", retryable=True)
     lm = litellm()
+    text = str(exc)
+    if _NO_KEY.search(text):
+        # litellm reports a missing key as a server error; retrying cannot help.
+        env = _KEY_VAR.search(text)
+        where = f" Set {env.group(0)} in your environment." if env else ""
+        return ProviderError(f"No API key for this model.{where} 'roleplay doctor' checks the setup.",
+                             kind="auth")
     status = getattr(exc, "status_code", None)
     if isinstance(exc, lm.RateLimitError) or status == 429:
         return ProviderError("The model provider is busy (rate limit).", kind="rate-limit",
@@ -156,6 +164,10 @@ def classify(exc: BaseException) -> ProviderError:
                              retryable=True)
     return ProviderError(f"The model call failed: {type(exc).__name__}.", kind="unknown")
 
+
+_NO_KEY = re.compile(r"missing credentials|api[_ ]key (is )?(missing|not (set|provided|found))|"
+                     r"no api key|pass an `api_key`", re.IGNORECASE)
+_KEY_VAR = re.compile(r"\b[A-Z][A-Z0-9_]*_API_KEY\b")
 
 Notice = Callable[[str], None]
 

@@ -59,7 +59,24 @@ class Criterion(Strict):
     signal: SignalName | None = Field(
         None, description="A built-in detector that grades this criterion instantly, without a model."
     )
+    signal_decides: Literal["pass-and-fail", "fail-only"] | None = Field(
+        None,
+        description="What the signal may decide on its own. pass-and-fail: its verdict stands both "
+        "ways (e.g. talk-length for 'keeps it short'). fail-only: it can only catch a failure (e.g. "
+        "discount-offered for 'answers with value': no discount is not yet value), and a pass needs "
+        "the model judge. Default: pass-and-fail for question, open-question, acknowledgment and "
+        "next-step-ask; fail-only for the others.",
+    )
     tip: Text = Field(description="The one-line tip the rep sees when the criterion fails.")
+
+    @property
+    def signal_mode(self) -> str | None:
+        if self.signal is None:
+            return None
+        if self.signal_decides is not None:
+            return self.signal_decides
+        positive = {"question", "open-question", "acknowledgment", "next-step-ask"}
+        return "pass-and-fail" if self.signal in positive else "fail-only"
 
     @field_validator("levels")
     @classmethod

@@ -14,27 +14,35 @@ from textual.widgets import Button, DataTable, Footer, Header, Label, Static, Te
 
 from ...engine.grading import effective
 
-QUESTIONS = ("What went well?", "What didn't go well?", "What would you do differently next time?")
+QUESTIONS = ("What went well?", "What didn't go well?", "What did you learn?",
+             "What will you do differently next time?")
 _WORD = re.compile(r"[a-z0-9']{4,}")
 _COMMON = {"what", "your", "have", "with", "that", "this", "they", "them", "their", "about", "does",
            "would", "could", "when", "which", "there", "were", "will", "from", "into", "much", "many",
            "how", "ask", "asks"}
 
 
-def planned_items(plan: dict | None) -> list[str]:
+def planned_items(plan: dict | None) -> list[tuple[str, str]]:
+    """(kind, text) for each planned question and piece of information to find out."""
     if not plan:
         return []
-    lines = (plan.get("questions") or "").splitlines() + (plan.get("information") or "").splitlines()
-    return [ln.strip(" -•*\t") for ln in lines if ln.strip(" -•*\t")]
+    out = []
+    for kind in ("questions", "information"):
+        for line in (plan.get(kind) or "").splitlines():
+            text = line.strip(" -•*\t").rstrip(" ?.")
+            if text:
+                out.append((kind, text))
+    return out
 
 
-def covered(item: str, said: str) -> bool:
-    """Whether the rep's turns touched a planned question: most of its key words came up."""
-    words = {w for w in _WORD.findall(item.lower()) if w not in _COMMON}
+def covered(item: str, asked: list[str]) -> bool:
+    """Whether one of the rep's questions covered a planned item: at least two thirds of its key
+    words (by their first five letters) in the same question."""
+    words = {w[:5] for w in _WORD.findall(item.lower()) if w not in _COMMON}
     if not words:
         return False
-    hits = sum(1 for w in words if w[:5] in said)
-    return hits >= max(1, (len(words) + 1) // 2)
+    need = max(1, -(-2 * len(words) // 3))
+    return any(sum(1 for w in words if w in q) >= need for q in asked)
 
 
 class DebriefScreen(Screen):
@@ -85,6 +93,7 @@ class DebriefScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#debrief", VerticalScroll).scroll_home(animate=False)
         row, card = self.row, self.row.scorecard or {}
         self.title = row.scenario_title
         self.sub_title = f"Debrief · {row.rep}"
@@ -95,7 +104,7 @@ class DebriefScreen(Screen):
         for c in card.get("criteria", []):
             table.add_row(c["name"], f"{c['weight']:g}", pct(c["score"]), pct(old.get(c["id"])) if before else "-")
         if card.get("practise_next"):
-            self.query_one("#practise-next", Button).focus()
+            self.query_one("#practise-next", Button).focus(scroll_visible=False)
 
     def previous(self):  # noqa: ANN201 - store.SessionRow | None
         rows = self.app.store.sessions(self.row.rep, status="finished", scenario_id=self.row.scenario_id)
@@ -103,18 +112,24 @@ class DebriefScreen(Screen):
         return earlier[0] if earlier else None
 
     def headline(self, row, card: dict) -> Text:  # noqa: ANN001
-        words = {"won": "Objective reached", "walked-away": "The buyer walked away",
-                 "ended-by-rep": "You ended the call"}.get(row.outcome, row.outcome)
+        words, style = {"won": ("Objective reached", "bold green"),
+                        "walked-away": ("Objective not reached: the buyer ended it", "bold red"),
+                        "ended-by-rep": ("Objective not reached: you ended the call", "bold yellow"),
+                        }.get(row.outcome, (row.outcome, "bold"))
         out = Text()
-        out.append(f"{words}. ", style="bold")
+        out.append(f"{words}.\n", style=style)
         if row.score is None:
             out.append("No criterion could be graded.", style="yellow")
         else:
-            out.append(f"Score {row.score:.0f}/100 ", style="bold")
+            # The rubric score is about behaviour; it is shown beside the outcome, never instead of it.
+            out.append(f"Behaviour score {row.score:.0f}/100: ", style="bold")
             if row.passed:
-                out.append(f"PASS (needs {card.get('passing_score', 0):g})", style="bold green")
+                out.append(f"passed the rubric (needs {card.get('passing_score', 0):g})", style="green")
             else:
-                out.append(f"NOT YET (needs {card.get('passing_score', 0):g})", style="bold red")
+                out.append(f"below the rubric's {card.get('passing_score', 0):g}", style="red")
+            graded = sum(1 for t in self.app.store.turns(row.id) if t.speaker == "rep")
+            if graded < 3:
+                out.append(f" · only {graded} turn{'s' if graded != 1 else ''} to judge by", style="dim")
         before = self.previous()
         if before is not None and before.score is not None and row.score is not None:
             change = row.score - before.score
@@ -122,7 +137,7 @@ class DebriefScreen(Screen):
                        f"({before.score:.0f}, {before.started[:10]}).", style="green" if change >= 0 else "red")
         if card.get("strengths"):
             names = {c["id"]: c["name"] for c in card["criteria"]}
-            out.append("\nStrengths: " + ", ".join(names.get(s, s) for s in card["strengths"]))
+            out.append("\nStrengths: " + "; ".join(names.get(s, s) for s in card["strengths"]))
         ungraded = [c["name"] for c in card.get("criteria", []) if c["score"] is None]
         if ungraded:
             out.append(f"\nNot graded (needs a model judge): {', '.join(ungraded)}", style="dim")
@@ -132,15 +147,16 @@ class DebriefScreen(Screen):
         items = planned_items(row.plan)
         if not items:
             return None
-        said = " ".join(t.text.lower() for t in turns if t.speaker == "rep")
-        out = Text("Your plan\n", style="bold")
-        for item in items[:8]:
-            if covered(item, said):
-                out.append("✓ ", style="green")
-                out.append(f"You planned to ask: {item}. You did.\n")
-            else:
-                out.append("✗ ", style="red")
-                out.append(f"You planned to ask: {item}. You did not.\n")
+        from ...engine.signals import SignalContext, question
+
+        asked = [q.lower() for t in turns if t.speaker == "rep"
+                 for q in question(t.text, SignalContext()).evidence]
+        out = Text("Your plan, against what you asked\n", style="bold")
+        for kind, item in items[:8]:
+            did = covered(item, asked)
+            out.append("✓ " if did else "✗ ", style="green" if did else "red")
+            what = "You planned to ask" if kind == "questions" else "You planned to find out"
+            out.append(f"{what}: “{item}”. {'You did.' if did else 'You did not ask about it.'}\n")
         return out
 
     def transcript(self, turns) -> Text:  # noqa: ANN001
@@ -167,6 +183,9 @@ class DebriefScreen(Screen):
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         answers = {q: self.query_one(f"#answer-{i}", TextArea).text.strip() for i, q in enumerate(QUESTIONS)}
+        if not any(answers.values()):
+            self.notify("Write an answer first: what went well, what didn't, what you learned.", timeout=4)
+            return
         self.app.store.set_debrief(self.session_id, answers)
         self.notify("Your debrief is saved with the session.", timeout=3)
 

@@ -19,17 +19,15 @@ class RepScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Who is practising?", classes="dialog-title")
+            yield Input(placeholder="Your name, then Enter", id="new-rep", max_length=40)
             reps = self.app.store.reps()
             if reps:
+                yield Label("or pick (Tab, then arrows and Enter):", classes="hint")
                 yield OptionList(*[Option(r.name, id=r.name) for r in reps], id="reps")
-            yield Input(placeholder="New name, then Enter", id="new-rep")
             yield Static("History and progress are kept per rep.", classes="hint")
 
     def on_mount(self) -> None:
-        if self.app.store.reps():
-            self.query_one("#reps", OptionList).focus()
-        else:
-            self.query_one("#new-rep", Input).focus()
+        self.query_one("#new-rep", Input).focus()
 
     @on(OptionList.OptionSelected, "#reps")
     def _picked(self, event: OptionList.OptionSelected) -> None:
@@ -58,12 +56,12 @@ class ModelScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("Which model plays the buyer?", classes="dialog-title")
-            yield Input(value=self.current, placeholder="e.g. gpt-4o-mini, ollama/llama3.1 (empty: offline)",
+            yield Label("Which AI model plays the buyer?", classes="dialog-title")
+            yield Input(value=self.current, placeholder="e.g. gpt-4o-mini (empty: offline practice)",
                         id="model")
-            yield Static("Any litellm model name. Its API key comes from your environment "
-                         "(e.g. OPENAI_API_KEY). Empty means offline practice with the scripted buyer. "
-                         "To keep it, put model = \"...\" in your config file (see 'roleplay doctor').",
+            yield Static("Leave it empty to practise offline with the scripted buyer.\n"
+                         "A model needs its key set up first (ask whoever set up roleplay for your team; "
+                         "'roleplay doctor' in a terminal checks it). This choice lasts until you quit.",
                          classes="hint")
 
     @on(Input.Submitted, "#model")
@@ -88,10 +86,11 @@ class ResumeScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label("You have an unfinished session", classes="dialog-title")
             yield Static(f"{r.scenario_title} ({r.difficulty}), started {r.started[:16].replace('T', ' ')}.\n"
-                         "Every turn you took was saved.")
+                         "Every turn you took was saved. Resume it, end it without a score, "
+                         "or decide later.")
             with Horizontal(classes="buttons"):
                 yield Button("Resume", variant="primary", id="resume")
-                yield Button("Close it", id="close")
+                yield Button("End it unscored", id="close")
                 yield Button("Later", id="later")
 
     def on_mount(self) -> None:
@@ -123,11 +122,20 @@ questions and by handling objections; ask for the objective only when it is earn
 [b]Everywhere[/b]
   Ctrl+P           command palette: start a scenario, switch rep, progress, model, theme
   F1               this help
-  Escape           back
+  Escape           back (in a call: pause; every turn is saved)
   Ctrl+Q           quit (your session is saved; it is offered back next time)
 
 [b]Home[/b]
-  Enter practise · / search · r switch rep · g progress · m model · q quit
+  Enter practise · type to search · F2 switch rep · F3 progress · F4 model
+
+[b]Plan[/b]
+  Ctrl+S start the call · Ctrl+K skip planning · Escape back
+
+[b]Debrief[/b]
+  Ctrl+S save your answers · N practise next · Escape home
+
+[b]Other[/b]
+  Ctrl+T switch dark and light
 """
 
 

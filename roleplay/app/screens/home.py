@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 
+OUTCOMES = {"won": "agreed", "walked-away": "buyer left", "ended-by-rep": "you ended it"}
 DIFFICULTIES = [("Easy", "easy"), ("Medium", "medium"), ("Hard", "hard")]
 
 
@@ -19,16 +20,27 @@ def moment(scenario_id: str) -> str:
 
 
 class ScenarioTable(DataTable):
+    """The scenario list. Typing a word searches, so no letter can fire a shortcut by surprise."""
+
     BINDINGS = [Binding("enter", "select_cursor", "Practise")]
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.is_printable and event.character and event.character not in " ":
+            search = self.screen.query_one("#search", Input)
+            search.focus()
+            search.insert_text_at_cursor(event.character)
+            event.stop()
+            event.prevent_default()
+            return
+        await super()._on_key(event)
 
 
 class HomeScreen(Screen):
     BINDINGS = [
-        Binding("r", "app.switch_rep", "Switch rep"),
-        Binding("g", "app.progress", "Progress"),
-        Binding("m", "app.change_model", "Model"),
+        Binding("f2,ctrl+r", "app.switch_rep", "Switch rep"),
+        Binding("f3,ctrl+g", "app.progress", "Progress"),
+        Binding("f4,ctrl+o", "app.change_model", "Model"),
         Binding("slash", "search", "Search", show=False),
-        Binding("q", "app.quit", "Quit"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -36,20 +48,21 @@ class HomeScreen(Screen):
         with Vertical(id="home"):
             yield Static(id="status")
             with Horizontal(id="filters"):
-                yield Input(placeholder="Search scenarios (/)", id="search")
+                yield Input(placeholder="Type to search", id="search")
                 yield Select([], prompt="Any skill", id="skill")
                 yield Select(DIFFICULTIES, value="medium", allow_blank=False, id="difficulty")
             yield ScenarioTable(id="scenarios", cursor_type="row", zebra_stripes=True)
+            yield Static(id="detail")
             yield Static("Recent sessions", classes="section-title")
             yield DataTable(id="recent", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#scenarios", DataTable)
-        table.add_column("Moment", width=26)
+        table.add_column("Scenario", width=26)
         table.add_column("The buyer says")
         recent = self.query_one("#recent", DataTable)
-        recent.add_columns("When", "Scenario", "Level", "Score", "Result")
+        recent.add_columns("When", "Scenario", "Level", "Score", "Outcome")
         skills = sorted({k for e in self.app.lib.usable_scenarios() for k in e.model.skills})
         self.query_one("#skill", Select).set_options([(k, k) for k in skills])
         self.refresh_data()
@@ -66,13 +79,13 @@ class HomeScreen(Screen):
 
     def fill_status(self) -> None:
         app = self.app
-        rep = app.rep.name if app.rep else "nobody yet (press r)"
+        rep = app.rep.name if app.rep else "nobody yet (press F2)"
         self.sub_title = rep
         if app.settings.online:
             lines = [f"[b]{rep}[/b] · buyer and judge: {app.settings.mode_label().removeprefix('model: ')}"]
         else:
             lines = [f"[b]{rep}[/b] · [b]offline practice[/b]: scripted buyer, instant grades "
-                     "(m: use a model)"]
+                     "(F4: use a model)"]
         if app.rep is not None:
             last = next((r for r in app.store.sessions(app.rep.name, status="finished")
                          if r.scorecard and r.scorecard.get("practise_next")), None)
@@ -80,7 +93,7 @@ class HomeScreen(Screen):
                 card = last.scorecard
                 name = next((c["name"] for c in card["criteria"] if c["id"] == card["practise_next"]),
                             card["practise_next"])
-                where = f" (try {card['practise_scenario']})" if card.get("practise_scenario") else ""
+                where = f" (try {moment(card['practise_scenario'])})" if card.get("practise_scenario") else ""
                 lines.append(f"[b]Practise next:[/b] {name}{where}: {card.get('practise_tip', '')}")
         self.query_one("#status", Static).update("\n".join(lines))
 
@@ -97,6 +110,8 @@ class HomeScreen(Screen):
             if isinstance(skill, str) and skill not in s.skills:
                 continue
             table.add_row(moment(s.id), s.title.strip('"'), key=s.id)
+        if table.row_count == 0:
+            self.query_one("#detail", Static).update("No scenario matches. Try another word, or clear the search.")
 
     def fill_recent(self) -> None:
         recent = self.query_one("#recent", DataTable)
@@ -105,10 +120,14 @@ class HomeScreen(Screen):
             return
         for r in self.app.store.sessions(self.app.rep.name, limit=5):
             score = "-" if r.score is None else f"{r.score:.0f}"
-            result = {True: "passed", False: "not yet", None: r.status}[r.passed] \
-                if r.status == "finished" else r.status
-            recent.add_row(r.started[5:16].replace("T", " "), r.scenario_id, r.difficulty, score,
-                           result, key=r.id)
+            if r.status == "active":
+                outcome = "paused: Enter resumes"
+            elif r.status == "abandoned":
+                outcome = "ended unscored"
+            else:
+                outcome = OUTCOMES.get(r.outcome, r.outcome)
+            recent.add_row(r.started[5:16].replace("T", " "), moment(r.scenario_id), r.difficulty, score,
+                           outcome, key=r.id)
 
     @on(Input.Changed, "#search")
     @on(Select.Changed, "#skill")
@@ -121,6 +140,15 @@ class HomeScreen(Screen):
 
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()
+
+    @on(DataTable.RowHighlighted, "#scenarios")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        entry = self.app.lib.scenarios.get(str(event.row_key.value))
+        if entry is None:
+            return
+        s = entry.model
+        self.query_one("#detail", Static).update(
+            f"[b]{moment(s.id)}[/b] · {', '.join(k.replace('-', ' ') for k in s.skills)}\n{s.summary.strip()}")
 
     @on(DataTable.RowSelected, "#scenarios")
     def _picked(self, event: DataTable.RowSelected) -> None:

@@ -15,7 +15,7 @@ from textual.widgets import Button, Checkbox, Footer, Header, Label, Static, Tex
 
 FIELDS = [
     ("objective", "The call's objective, as a milestone"),
-    ("questions", "Questions to ask (one a line)"),
+    ("questions", "Questions to ask (one a line; Tab moves between boxes)"),
     ("information", "Information I need to find out"),
     ("risks", "What might go wrong, and how I'll handle it"),
 ]
@@ -38,8 +38,9 @@ class PlanScreen(Screen):
         yield Header()
         with VerticalScroll(id="plan"):
             yield Static(f"[b]{s.title}[/b] ({self.setup.difficulty_name})\n{s.summary}", classes="brief")
-            yield Static(f"[b]You know:[/b] {s.rep_brief.product} {s.rep_brief.price}\n"
-                         f"[b]So far:[/b] {s.rep_brief.history}", classes="brief")
+            notes = "".join(f"\n• {n}" for n in s.rep_brief.notes)
+            yield Static(f"[b]You sell:[/b] {s.rep_brief.product} {s.rep_brief.price}\n"
+                         f"[b]So far:[/b] {s.rep_brief.history.strip()}{notes}", classes="brief", markup=True)
             for key, label in FIELDS:
                 yield Label(label, classes="plan-label")
                 default = s.objective.milestone if key == "objective" else ""
@@ -54,7 +55,8 @@ class PlanScreen(Screen):
 
     def on_mount(self) -> None:
         self.sub_title = "Plan the call"
-        self.query_one("#plan-questions", TextArea).focus()
+        self.query_one("#plan-objective", TextArea).focus(scroll_visible=False)
+        self.query_one("#plan", VerticalScroll).scroll_home(animate=False)
 
     def plan(self) -> dict[str, str]:
         return {key: self.query_one(f"#plan-{key}", TextArea).text.strip() for key, _ in FIELDS}

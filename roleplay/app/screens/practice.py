@@ -25,6 +25,7 @@ from ...engine.session import (
     Session,
 )
 
+PLACEHOLDER = "Your turn. Enter sends, Ctrl+N new line."
 OUTCOME_WORDS = {
     "won": "{name} agreed. Objective reached.",
     "walked-away": "{name} ended the conversation.",
@@ -91,12 +92,13 @@ class PracticeScreen(Screen):
             with Vertical(id="call"):
                 yield VerticalScroll(id="transcript")
                 yield SayBox(id="say", soft_wrap=True, show_line_numbers=False,
-                             placeholder="Your turn. Enter sends, Ctrl+N new line.")
+                             placeholder=PLACEHOLDER)
             with VerticalScroll(id="side"):
                 yield Static(id="objective")
                 yield Static(id="mood-label")
-                yield ProgressBar(total=100, show_eta=False, show_percentage=True, id="trust")
+                yield ProgressBar(total=100, show_eta=False, show_percentage=False, id="trust")
                 yield Static(id="clock")
+                yield Static(id="reaction")
                 yield Static("[b]This turn[/b]", classes="side-title")
                 yield Static(id="grades")
                 yield Static(id="plan-view")
@@ -114,6 +116,9 @@ class PracticeScreen(Screen):
             for q in (plan.get("questions") or "").splitlines()[:5]:
                 if q.strip():
                     lines.append(Text(f"• {q.strip()}"))
+            for q in (plan.get("information") or "").splitlines()[:3]:
+                if q.strip():
+                    lines.append(Text(f"? {q.strip()}"))
             if plan.get("risks"):
                 lines.append(Text(f"If: {plan['risks'][:120]}", style="dim"))
             self.query_one("#plan-view", Static).update(Text("\n").join(lines))
@@ -142,6 +147,11 @@ class PracticeScreen(Screen):
         brief.append(s.summary.strip() + "\n")
         brief.append("You sell: ", style="bold")
         brief.append(f"{s.rep_brief.product} {s.rep_brief.price}")
+        for note in s.rep_brief.notes:
+            brief.append(f"\n• {note}")
+        if s.objective.why_it_matters:
+            brief.append("\nWhy the objective matters: ", style="bold")
+            brief.append(s.objective.why_it_matters.strip())
         self.query_one("#transcript", VerticalScroll).mount(Message_(brief, classes="turn brief"))
 
     def add_turn(self, turn) -> Static:  # noqa: ANN001 - records.Turn
@@ -173,11 +183,12 @@ class PracticeScreen(Screen):
         label = self.query_one("#mood-label", Static)
         bar = self.query_one("#trust", ProgressBar)
         if d.show_mood:
-            label.update(Text.assemble(("Trust ", "bold"), f"(needs {d.trust_to_agree} to agree)"))
+            label.update(Text.assemble(("Trust ", "bold"), f"{st.trust} of 100 · agrees at {d.trust_to_agree}"))
             bar.display = True
             bar.update(progress=st.trust)
         else:
-            label.update(Text("Mood hidden at this difficulty", style="dim"))
+            label.update(Text("At this difficulty the buyer's trust is hidden, as in a real call.",
+                              style="dim"))
             bar.display = False
 
     def tick(self) -> None:
@@ -273,6 +284,7 @@ class PracticeScreen(Screen):
                 self.live.remove()
                 self.live = None
             self.add_turn(event.turn)
+            self.query_one("#reaction", Static).update(reaction(event.move, self.session.setup.difficulty))
             self.show_mood()
             self.tick()
         elif isinstance(event, JudgeGrades):
@@ -299,7 +311,9 @@ class PracticeScreen(Screen):
         name = self.session.setup.persona.name.split()[0]
         words = OUTCOME_WORDS.get(outcome, outcome).format(name=name)
         self.note(f"— {words} Press Ctrl+B for your debrief. —", style="bold")
-        self.query_one("#say", SayBox).disabled = True
+        say = self.query_one("#say", SayBox)
+        say.placeholder = "The call is over. Ctrl+B for your debrief, or Ctrl+R to take back your last turn."
+        say.disabled = True
 
     # ---- keys
     def action_hint(self) -> None:
@@ -309,18 +323,24 @@ class PracticeScreen(Screen):
     def action_redo(self) -> None:
         if self.busy:
             return
-        if not self.session.undo_last():
+        taken = self.session.undo_last()
+        if taken is None:
             self.notify("There is no turn to take back.", timeout=3)
             return
         self.query_one("#transcript", VerticalScroll).remove_children()
         self.add_brief()
         for turn in self.session.turns:
             self.add_turn(turn)
-        self.query_one("#say", SayBox).disabled = False
+        say = self.query_one("#say", SayBox)
+        say.disabled = False
+        say.placeholder = PLACEHOLDER
+        say.text = taken  # the words come back to be edited, not retyped
+        say.focus()
+        self.query_one("#reaction", Static).update("")
         self.show_mood()
         self.show_grades()
         self.tick()
-        self.notify("Your last turn was taken back. Try it another way.", timeout=4)
+        self.notify("Your last turn was taken back: change it and send it again.", timeout=4)
 
     def action_retry(self) -> None:
         if self.session.awaiting_reply and not self.busy:
@@ -344,8 +364,30 @@ class PracticeScreen(Screen):
         self.app.pop_screen()
 
 
+def reaction(move, difficulty) -> Text:  # noqa: ANN001 - state.Move, models.Difficulty
+    """How the buyer took the last turn, in words a rep understands (trust only if shown)."""
+    trust = f" (trust {move.trust_delta:+d})" if difficulty.show_mood and move.trust_delta else ""
+    words = {
+        "good": ("Landed well", "green"),
+        "weak": ("Fell flat", "red"),
+        "neutral": ("No change", "dim"),
+        "pushy-close": ("Too early: the buyer isn't ready to agree yet", "red"),
+        "discount": ("Discount offered: the first price now looks made up", "red"),
+        "reveal": ("You earned new information", "green"),
+        "objection": ("New objection: handle it before you move on", "yellow"),
+        "objection-handled": ("Objection handled", "green"),
+        "silence": ("No reply: nothing in it worth answering", "yellow"),
+        "won": ("They agreed", "bold green"),
+        "walked-away": ("They ended it", "bold red"),
+    }.get(move.kind, (move.kind, ""))
+    return Text.assemble(("Buyer: ", "bold"), (words[0], words[1]), trust)
+
+
 def clip(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+    if len(text) <= n:
+        return text
+    cut = text[: n - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(",;:") + "…"
 
 
 def short_mode(settings) -> str:  # noqa: ANN001

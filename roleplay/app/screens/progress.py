@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Sparkline, Static
+from textual.widgets import Footer, Header, Label, Static
 
 BARS = " ▁▂▃▄▅▆▇█"
 
@@ -34,17 +34,19 @@ class ProgressScreen(Screen):
             if not rows:
                 yield Static("No finished sessions yet. Practise one and your trends appear here.")
             else:
-                yield Label("Score per criterion, oldest to newest", classes="section-title")
-                series: dict[str, tuple[str, list[float]]] = {}
+                yield Label("Score per criterion, oldest to newest (each mark is one session, 0-100)",
+                            classes="section-title")
+                series: dict[tuple[str, str], tuple[str, list[float]]] = {}
                 for r in rows:
                     for c in (r.scorecard or {}).get("criteria", []):
                         if c["score"] is not None:
-                            series.setdefault(c["id"], (c["name"], []))[1].append(c["score"] * 100)
-                for cid, (name, values) in sorted(series.items(), key=lambda kv: kv[1][0]):
-                    with Horizontal(classes="trend"):
-                        yield Label(name[:26], classes="trend-name")
-                        yield Sparkline(values, summary_function=max, classes="trend-line")
-                        yield Label(self.change(values), classes="trend-value")
+                            key = (r.rubric_id, c["id"])  # the same id in two rubrics is two skills
+                            series.setdefault(key, (c["name"], []))[1].append(c["score"] * 100)
+                for rubric_id in sorted({k[0] for k in series}):
+                    yield Static(self.rubric_title(rubric_id), classes="trend-rubric")
+                    for key, (name, values) in sorted(
+                            ((k, v) for k, v in series.items() if k[0] == rubric_id), key=lambda kv: kv[1][0]):
+                        yield Static(self.trend(name, values), classes="trend")
                 yield Label("Sessions per week", classes="section-title")
                 yield Static(self.weeks(rows), id="weeks")
                 yield Label("Scenarios", classes="section-title")
@@ -54,6 +56,19 @@ class ProgressScreen(Screen):
     def on_mount(self) -> None:
         self.title = "Progress"
         self.sub_title = self.rep.name
+
+    def rubric_title(self, rubric_id: str) -> Text:
+        entry = self.app.lib.rubrics.get(rubric_id)
+        return Text(entry.model.title if entry else rubric_id, style="bold")
+
+    @staticmethod
+    def trend(name: str, values: list[float]) -> Text:
+        """One row: the name, a bar per session on a fixed 0-100 scale, the latest score and change."""
+        bars = "".join(BARS[min(8, round(v / 100 * 8))] for v in values[-24:])
+        out = Text(f"{name[:34]:<35}", style="")
+        out.append(f"{bars:<25}", style="cyan")
+        out.append(ProgressScreen.change(values))
+        return out
 
     @staticmethod
     def change(values: list[float]) -> str:
@@ -65,9 +80,10 @@ class ProgressScreen(Screen):
     @staticmethod
     def weeks(rows) -> Text:  # noqa: ANN001
         counts = Counter(week_of(r.started) for r in rows)
-        last = max(counts)
+        last, first = max(counts), min(counts)
+        span = min(7, (last - first).days // 7)
         out = Text()
-        for i in range(7, -1, -1):
+        for i in range(span, -1, -1):
             week = last - timedelta(weeks=i)
             n = counts.get(week, 0)
             out.append(f"{week:%d %b}  ", style="dim")
@@ -85,6 +101,7 @@ class ProgressScreen(Screen):
             best[r.scenario_id] = (r.scenario_title, score, passed)
         out = Text()
         for sid, (title, score, passed) in sorted(best.items()):
-            out.append("✓ " if passed else "· ", style="green" if passed else "dim")
-            out.append(f"{title[:50]}  best {('-' if score is None else f'{score:.0f}')}\n")
+            out.append("passed  " if passed else "not yet ", style="green" if passed else "dim")
+            name = sid.replace("-", " ").capitalize()
+            out.append(f"{name:<28} best score {('-' if score is None else f'{score:.0f}')}\n")
         return out
