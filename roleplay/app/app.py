@@ -91,6 +91,15 @@ class RoleplayApp(App[int]):
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
         self.store.set_pref("theme", self.theme)
 
+    def action_toggle_planning(self) -> None:
+        if self.rep is None:
+            return
+        key = f"skip-plan:{self.rep.name}"
+        skip = self.store.pref(key) == "yes"
+        self.store.set_pref(key, "no" if skip else "yes")
+        self.notify("Planning is back on before each call." if skip else
+                    "Calls now start without the plan (Ctrl+P turns it back on).", timeout=4)
+
     def action_progress(self) -> None:
         from .screens.progress import ProgressScreen
 

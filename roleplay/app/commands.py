@@ -14,6 +14,7 @@ class RoleplayCommands(Provider):
             ("Switch rep", "Change who is practising", app.action_switch_rep),
             ("Open progress", "Trends per criterion across your sessions", app.action_progress),
             ("Change model", "Pick a model, or practise offline", app.action_change_model),
+            ("Plan before each call (on/off)", "Turn the pre-call plan on or off", app.action_toggle_planning),
             ("Toggle theme", "Dark or light", app.action_toggle_theme),
             ("Quit", "Your sessions are saved", app.action_quit),
             ("Help", "Keys and how practice works", app.action_help),

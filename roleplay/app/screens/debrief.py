@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Label, Static, TextArea
 
 from ...engine.grading import effective
+from .home import local_time
 
 QUESTIONS = ("What went well?", "What didn't go well?", "What did you learn?",
              "What will you do differently next time?")
@@ -134,7 +135,8 @@ class DebriefScreen(Screen):
         if before is not None and before.score is not None and row.score is not None:
             change = row.score - before.score
             out.append(f"\n{'+' if change >= 0 else ''}{change:.0f} against your last attempt "
-                       f"({before.score:.0f}, {before.started[:10]}).", style="green" if change >= 0 else "red")
+                       f"({before.score:.0f}, {local_time(before.started)[:10]}).",
+                       style="green" if change >= 0 else "red")
         if card.get("strengths"):
             names = {c["id"]: c["name"] for c in card["criteria"]}
             out.append("\nStrengths: " + "; ".join(names.get(s, s) for s in card["strengths"]))
@@ -151,7 +153,8 @@ class DebriefScreen(Screen):
 
         asked = [q.lower() for t in turns if t.speaker == "rep"
                  for q in question(t.text, SignalContext()).evidence]
-        out = Text("Your plan, against what you asked\n", style="bold")
+        out = Text()
+        out.append("Your plan, against what you asked\n", style="bold")
         for kind, item in items[:8]:
             did = covered(item, asked)
             out.append("✓ " if did else "✗ ", style="green" if did else "red")

@@ -10,6 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from .home import local_time
+
 
 class RepScreen(ModalScreen[str | None]):
     """Pick a rep profile or create one. History is kept per rep."""
@@ -85,7 +87,7 @@ class ResumeScreen(ModalScreen[str | None]):
         r = self.row
         with Vertical(classes="dialog"):
             yield Label("You have an unfinished session", classes="dialog-title")
-            yield Static(f"{r.scenario_title} ({r.difficulty}), started {r.started[:16].replace('T', ' ')}.\n"
+            yield Static(f"{r.scenario_title} ({r.difficulty}), started {local_time(r.started)}.\n"
                          "Every turn you took was saved. Resume it, end it without a score, "
                          "or decide later.")
             with Horizontal(classes="buttons"):
@@ -106,10 +108,10 @@ class ResumeScreen(ModalScreen[str | None]):
 
 HELP_TEXT = """\
 [b]How practice works[/b]
-Pick a scenario and a difficulty, plan the call (or skip), then talk to the buyer.
-Every turn is graded against the scenario's rubric the moment you send it.
-The buyer's trust and patience are kept by the engine: earn trust with good
-questions and by handling objections; ask for the objective only when it is earned.
+Pick a scenario and a difficulty, plan the call (or skip), then talk to the buyer. \
+Every turn is graded against the scenario's rubric the moment you send it. \
+The buyer's trust and patience are kept by the engine: earn trust with good questions \
+and by handling objections, and ask for the objective only when it is earned.
 
 [b]Keys on the practice screen[/b]
   Enter            send your turn
@@ -120,7 +122,8 @@ questions and by handling objections; ask for the objective only when it is earn
   Ctrl+Y / F5      ask for the buyer's reply again after an error
 
 [b]Everywhere[/b]
-  Ctrl+P           command palette: start a scenario, switch rep, progress, model, theme
+  Ctrl+P           command palette: practise, switch rep, progress, model,
+                   planning on or off, theme
   F1               this help
   Escape           back (in a call: pause; every turn is saved)
   Ctrl+Q           quit (your session is saved; it is offered back next time)
@@ -130,6 +133,7 @@ questions and by handling objections; ask for the objective only when it is earn
 
 [b]Plan[/b]
   Ctrl+S start the call · Ctrl+K skip planning · Escape back
+  Planning skipped for good? Ctrl+P, "Plan before each call", turns it back on.
 
 [b]Debrief[/b]
   Ctrl+S save your answers · N practise next · Escape home

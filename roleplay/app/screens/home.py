@@ -14,6 +14,16 @@ OUTCOMES = {"won": "agreed", "walked-away": "buyer left", "ended-by-rep": "you e
 DIFFICULTIES = [("Easy", "easy"), ("Medium", "medium"), ("Hard", "hard")]
 
 
+def local_time(stamp: str) -> str:
+    """A stored UTC time as the rep's local 'YYYY-MM-DD HH:MM'."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return stamp[:16].replace("T", " ")
+
+
 def moment(scenario_id: str) -> str:
     """'price-objection' -> 'Price objection': the hard moment, as a rep would name it."""
     return scenario_id.replace("-", " ").capitalize()
@@ -25,7 +35,7 @@ class ScenarioTable(DataTable):
     BINDINGS = [Binding("enter", "select_cursor", "Practise")]
 
     async def _on_key(self, event: events.Key) -> None:
-        if event.is_printable and event.character and event.character not in " ":
+        if event.is_printable and event.character and event.character not in " /":
             search = self.screen.query_one("#search", Input)
             search.focus()
             search.insert_text_at_cursor(event.character)
@@ -48,7 +58,7 @@ class HomeScreen(Screen):
         with Vertical(id="home"):
             yield Static(id="status")
             with Horizontal(id="filters"):
-                yield Input(placeholder="Type to search", id="search")
+                yield Input(placeholder="Type to search", id="search", select_on_focus=False)
                 yield Select([], prompt="Any skill", id="skill")
                 yield Select(DIFFICULTIES, value="medium", allow_blank=False, id="difficulty")
             yield ScenarioTable(id="scenarios", cursor_type="row", zebra_stripes=True)
@@ -101,6 +111,9 @@ class HomeScreen(Screen):
         table = self.query_one("#scenarios", DataTable)
         words = self.query_one("#search", Input).value.lower().split()
         skill = self.query_one("#skill", Select).value
+        current = None
+        if table.row_count:
+            current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         table.clear()
         for entry in sorted(self.app.lib.usable_scenarios(), key=lambda e: e.model.id):
             s = entry.model
@@ -112,6 +125,8 @@ class HomeScreen(Screen):
             table.add_row(moment(s.id), s.title.strip('"'), key=s.id)
         if table.row_count == 0:
             self.query_one("#detail", Static).update("No scenario matches. Try another word, or clear the search.")
+        elif current is not None and current in table.rows:
+            table.move_cursor(row=table.get_row_index(current), animate=False)
 
     def fill_recent(self) -> None:
         recent = self.query_one("#recent", DataTable)
@@ -126,7 +141,7 @@ class HomeScreen(Screen):
                 outcome = "ended unscored"
             else:
                 outcome = OUTCOMES.get(r.outcome, r.outcome)
-            recent.add_row(r.started[5:16].replace("T", " "), moment(r.scenario_id), r.difficulty, score,
+            recent.add_row(local_time(r.started)[5:], moment(r.scenario_id), r.difficulty, score,
                            outcome, key=r.id)
 
     @on(Input.Changed, "#search")
@@ -163,6 +178,8 @@ class HomeScreen(Screen):
             return
         if row.status == "active":
             self.app.resume(row.id)
+        elif row.status == "abandoned":
+            self.notify("That session was ended without a score; there is no debrief for it.", timeout=4)
         else:
             self.app.push_screen(DebriefScreen(row.id))
 

@@ -55,7 +55,9 @@ class PlanScreen(Screen):
 
     def on_mount(self) -> None:
         self.sub_title = "Plan the call"
-        self.query_one("#plan-objective", TextArea).focus(scroll_visible=False)
+        objective = self.query_one("#plan-objective", TextArea)
+        objective.focus(scroll_visible=False)
+        objective.move_cursor(objective.document.end)  # typing adds to the milestone, not before it
         self.query_one("#plan", VerticalScroll).scroll_home(animate=False)
 
     def plan(self) -> dict[str, str]:

@@ -12,11 +12,11 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 
-BARS = " ▁▂▃▄▅▆▇█"
+BARS = "▁▂▃▄▅▆▇█"  # 0 is the lowest mark, not a blank: every session leaves one
 
 
 def week_of(stamp: str) -> date:
-    day = datetime.fromisoformat(stamp).date()
+    day = datetime.fromisoformat(stamp).astimezone().date()
     return day - timedelta(days=day.weekday())
 
 
@@ -49,7 +49,7 @@ class ProgressScreen(Screen):
                         yield Static(self.trend(name, values), classes="trend")
                 yield Label("Sessions per week", classes="section-title")
                 yield Static(self.weeks(rows), id="weeks")
-                yield Label("Scenarios", classes="section-title")
+                yield Label("Scenarios: objective reached at least once?", classes="section-title")
                 yield Static(self.scenarios(rows), id="passed")
         yield Footer()
 
@@ -64,8 +64,8 @@ class ProgressScreen(Screen):
     @staticmethod
     def trend(name: str, values: list[float]) -> Text:
         """One row: the name, a bar per session on a fixed 0-100 scale, the latest score and change."""
-        bars = "".join(BARS[min(8, round(v / 100 * 8))] for v in values[-24:])
-        out = Text(f"{name[:34]:<35}", style="")
+        bars = "".join(BARS[min(7, round(v / 100 * 7))] for v in values[-24:])
+        out = Text(f"{name[:34]:<36}", style="")
         out.append(f"{bars:<25}", style="cyan")
         out.append(ProgressScreen.change(values))
         return out
@@ -79,7 +79,7 @@ class ProgressScreen(Screen):
 
     @staticmethod
     def weeks(rows) -> Text:  # noqa: ANN001
-        counts = Counter(week_of(r.started) for r in rows)
+        counts = Counter(week_of(r.started) for r in rows)  # local weeks
         last, first = max(counts), min(counts)
         span = min(7, (last - first).days // 7)
         out = Text()
@@ -96,12 +96,12 @@ class ProgressScreen(Screen):
         best: dict[str, tuple[str, float | None, bool]] = {}
         for r in rows:
             prev = best.get(r.scenario_id)
-            passed = bool(r.passed) or (prev is not None and prev[2])
+            passed = r.outcome == "won" or (prev is not None and prev[2])
             score = max([s for s in (r.score, prev[1] if prev else None) if s is not None], default=None)
             best[r.scenario_id] = (r.scenario_title, score, passed)
         out = Text()
         for sid, (title, score, passed) in sorted(best.items()):
-            out.append("passed  " if passed else "not yet ", style="green" if passed else "dim")
+            out.append("reached " if passed else "not yet ", style="green" if passed else "dim")
             name = sid.replace("-", " ").capitalize()
             out.append(f"{name:<28} best score {('-' if score is None else f'{score:.0f}')}\n")
         return out
