@@ -56,6 +56,11 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    import time
+
+    # times are shown in the rep's local zone: pin it, or the pictures depend on the machine
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
     clock = Clock()
     ids = itertools.count(1)
 
