@@ -83,7 +83,8 @@ async def run(session: Session, mode: str, out: TextIO = sys.stdout, inp: TextIO
           + ("" if card.passed is None else (" (pass)" if card.passed else " (not passed yet)")), file=out)
     ungraded = [c.name for c in card.criteria if c.score is None]
     if ungraded:
-        print(f"Not graded (needs a model judge): {', '.join(ungraded)}", file=out)
+        print(f"The score is based on {len(card.criteria) - len(ungraded)} of {len(card.criteria)} criteria. "
+              f"Not graded (needs a model judge): {'; '.join(ungraded)}", file=out)
     if card.practise_next:
         print(f"Practise next: {card.practise_next}. {card.practise_tip}"
               + (f" Try: roleplay practice {card.practise_scenario}" if card.practise_scenario else ""),

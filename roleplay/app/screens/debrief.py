@@ -131,6 +131,11 @@ class DebriefScreen(Screen):
             graded = sum(1 for t in self.app.store.turns(row.id) if t.speaker == "rep")
             if graded < 3:
                 out.append(f" · only {graded} turn{'s' if graded != 1 else ''} to judge by", style="dim")
+            criteria = card.get("criteria", [])
+            scored = sum(1 for c in criteria if c["score"] is not None)
+            if scored < len(criteria):
+                out.append(f"\nBased on {scored} of {len(criteria)} criteria; the others need a model judge.",
+                           style="yellow")
         before = self.previous()
         if before is not None and before.score is not None and row.score is not None:
             change = row.score - before.score
@@ -142,7 +147,7 @@ class DebriefScreen(Screen):
             out.append("\nStrengths: " + "; ".join(names.get(s, s) for s in card["strengths"]))
         ungraded = [c["name"] for c in card.get("criteria", []) if c["score"] is None]
         if ungraded:
-            out.append(f"\nNot graded (needs a model judge): {', '.join(ungraded)}", style="dim")
+            out.append(f"\nNot graded: {'; '.join(ungraded)}", style="dim")
         return out
 
     def plan_check(self, row, turns) -> Text | None:  # noqa: ANN001

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -58,9 +59,9 @@ class HomeScreen(Screen):
         with Vertical(id="home"):
             yield Static(id="status")
             with Horizontal(id="filters"):
-                yield Input(placeholder="Type to search", id="search", select_on_focus=False)
-                yield Select([], prompt="Any skill", id="skill")
-                yield Select(DIFFICULTIES, value="medium", allow_blank=False, id="difficulty")
+                yield Input(placeholder="Type to search", id="search", select_on_focus=False, compact=True)
+                yield Select([], prompt="Any skill", id="skill", compact=True)
+                yield Select(DIFFICULTIES, value="medium", allow_blank=False, id="difficulty", compact=True)
             yield ScenarioTable(id="scenarios", cursor_type="row", zebra_stripes=True)
             yield Static(id="detail")
             yield Static("Recent sessions", classes="section-title")
@@ -162,8 +163,11 @@ class HomeScreen(Screen):
         if entry is None:
             return
         s = entry.model
-        self.query_one("#detail", Static).update(
-            f"[b]{moment(s.id)}[/b] · {', '.join(k.replace('-', ' ') for k in s.skills)}\n{s.summary.strip()}")
+        summary = " ".join(s.summary.split())
+        if len(summary) > 140:
+            summary = summary[:139].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        skills = ", ".join(k.replace("-", " ") for k in s.skills[:2])
+        self.query_one("#detail", Static).update(Text.assemble((moment(s.id), "bold"), f" · {skills}\n{summary}"))
 
     @on(DataTable.RowSelected, "#scenarios")
     def _picked(self, event: DataTable.RowSelected) -> None:
