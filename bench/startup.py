@@ -8,7 +8,7 @@ the last rep), so the home screen comes up with no dialog. With
 ROLEPLAY_EXIT_AFTER_PAINT=1 the app exits right after its first paint.
 
 Two times per run, both from just before the process is created:
-  paint  the moment the home screen's text ("offline practice", "Moment")
+  paint  the moment the home screen's text ("offline practice", "The buyer says")
          has arrived on the pty: what the rep sees. The headline number.
   exit   the process has exited (paint + restoring the terminal + teardown).
 
@@ -50,7 +50,7 @@ PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.exe
 ROLEPLAY = [str(VENV_BIN / "roleplay")] if (VENV_BIN / "roleplay").exists() else [PYTHON, "-m", "roleplay"]
 BASELINE = [PYTHON, "-c", "import textual.app"]
 COLS, ROWS = 80, 24
-MARKERS = (b"offline practice", b"Moment")
+MARKERS = (b"offline practice", b"The buyer says")
 FLOOR = 0.5
 TIMEOUT = 20.0
 
