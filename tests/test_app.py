@@ -841,3 +841,15 @@ async def test_progress_draws_a_mark_for_every_session(store, lib) -> None:
         assert rows
         marks = {row.split("  ")[0].strip(): sum(c != " " for c in row[36:61]) for row in rows}
         assert all(n == 2 for n in marks.values()), marks
+
+
+async def test_search_finds_words_in_the_buyers_objections_and_ranks_names_first(store, lib) -> None:
+    store.set_pref("rep", store.rep("Ana").name)
+    app = make_app(store, lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await type_text(pilot, "discount")
+        await pilot.pause()
+        table = app.screen.query_one("#scenarios", DataTable)
+        found = [str(k.value) for k in table.rows]
+        assert "price-objection" in found, found  # "discount" is only in Dana's objections

@@ -571,3 +571,21 @@ def test_topic_matches(text: str, keywords: list[str], expected: list[str]) -> N
     assert found == expected
     for quote in found:
         assert quote in text
+
+
+@pytest.mark.parametrize("line", [
+    "Happy to send it, Frank, and I know you are busy. What would you look for in it first?",
+    "Happy to, Frank, and I know you're slammed. So I send the right thing: what would you look for?",
+])
+def test_acknowledging_a_busy_buyer_counts(line: str) -> None:
+    ctx = SignalContext(buyer_last="I'm walking into a meeting. Just send me the information.")
+    result = acknowledgment(line, ctx)
+    assert result.hit and all(e in line for e in result.evidence)
+
+
+@pytest.mark.parametrize("line", [
+    "Could the three of us take 20 minutes Thursday at 7:30?",
+    "Could you and I grab 30 minutes on Friday at 9 to go through it?",
+])
+def test_a_next_step_for_a_group_counts(line: str) -> None:
+    assert next_step_ask(line, SignalContext()).hit

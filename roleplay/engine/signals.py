@@ -356,6 +356,8 @@ _ACK_PHRASE = re.compile(
     | you(?:'re|\s+are)\s+saying
     | in\s+other\s+words
     | sorry\s+to\s+hear
+    | I\s+know\s+(?:you(?:'re|\s+are)|it(?:'s|\s+is))\s+(?:(?:really|super|so|very|pretty)\s+)?(?:busy|slammed|swamped|stretched|flat\s+out|a\s+busy|a\s+lot)
+    | (?:happy|glad)\s+to\s+(?:send|share|do\s+that|get\s+that)
     | is\s+a\s+(?:real|big|fair|serious)\s+(?:number|concern|jump|ask|increase|difference|worry)
     | is\s+real\s+money
     )\b""",
@@ -530,6 +532,7 @@ _STEP = re.compile(
 _FRAME = re.compile(
     r"""\b(?:
       (?:can|could|shall|should)\s+we
+    | (?:can|could|shall|should)\s+(?:the\s+(?:two|three|four)\s+of\s+us|you\s+and\s+I|all\s+of\s+us)
     | (?:can|could|may)\s+I\s+(?:get|grab|borrow|steal|book|have|put)
     | would\s+you\s+be\s+(?:open|up|willing|free|available)
     | are\s+you\s+(?:open|up)\s+(?:to|for)

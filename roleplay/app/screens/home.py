@@ -116,13 +116,20 @@ class HomeScreen(Screen):
         if table.row_count:
             current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         table.clear()
-        for entry in sorted(self.app.lib.usable_scenarios(), key=lambda e: e.model.id):
+        found = []
+        for entry in self.app.lib.usable_scenarios():
             s = entry.model
-            haystack = " ".join([s.id, s.title, s.summary, " ".join(s.skills)]).lower()
-            if words and not all(w in haystack for w in words):
-                continue
             if isinstance(skill, str) and skill not in s.skills:
                 continue
+            name = " ".join([s.id.replace("-", " "), s.title, " ".join(s.skills)]).lower()
+            persona = self.app.lib.persona_of(s)
+            objections = " ".join(o.line for o in persona.objections) if persona else ""
+            rest = " ".join([s.summary, s.rep_brief.price, s.objective.milestone, objections]).lower()
+            if words and not all(w in name or w in rest for w in words):
+                continue
+            # scenarios whose name or skills match come before those matched only in their text
+            found.append((0 if all(w in name for w in words) else 1, s.id, s))
+        for _, _, s in sorted(found):
             table.add_row(moment(s.id), s.title.strip('"'), key=s.id)
         if table.row_count == 0:
             self.query_one("#detail", Static).update("No scenario matches. Try another word, or clear the search.")
