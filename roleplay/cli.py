@@ -154,6 +154,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    from .store import local_time
+
     settings = _settings(args)
     store = _store(settings)
     rows = store.sessions(rep=args.rep)
@@ -168,7 +170,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         score = "   -" if r.score is None else f"{r.score:5.1f}"
         mark = {True: "pass", False: "fail", None: "    "}[r.passed]
         status = "" if r.status == "finished" else f"  [{r.status}]"
-        print(f"{r.id}  {r.started[:16].replace('T', ' ')}  {r.rep:<12} {r.scenario_id:<26} "
+        print(f"{r.id}  {local_time(r.started)}  {r.rep:<12} {r.scenario_id:<26} "
               f"{r.difficulty:<6} {score} {mark}  {r.outcome}{status}")
     return 0
 

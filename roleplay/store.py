@@ -103,6 +103,14 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def local_time(stamp: str) -> str:
+    """A stored UTC time as the rep's local 'YYYY-MM-DD HH:MM'."""
+    try:
+        return datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return stamp[:16].replace("T", " ")
+
+
 @dataclass
 class Rep:
     id: int

@@ -614,6 +614,13 @@ async def test_a_provider_error_is_notified_and_ctrl_y_gets_the_reply(store, lib
         assert [t.speaker for t in turns] == ["buyer", "rep"] and turns[-1].text == OPENER
         assert session.awaiting_reply
         assert transcript(practice)[-1] == f"You: {OPENER}"
+        # a new turn typed while the reply is missing is kept in the box, not lost
+        await paste(pilot, SECOND)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert practice.query_one("#say", SayBox).text == SECOND
+        assert [t.speaker for t in store.turns(session.id)] == ["buyer", "rep"]
+        practice.query_one("#say", SayBox).clear()
 
         provider.buyer.append(fp.stream_response(["Fine, ", "ask."]))
         await pilot.press("ctrl+y")

@@ -238,3 +238,95 @@ async def test_a_missing_api_key_is_said_plainly_and_not_retried(session, provid
                 "`OPENAI_API_KEY` environment variable.", llm_provider="openai", model="gpt-4o-mini"))
     assert isinstance(err, ProviderError) and err.kind == "auth" and not err.retryable
     assert "OPENAI_API_KEY" in err.message
+
+
+# ---- found in review: each of these failed before its fix
+
+
+async def test_a_crash_before_the_reply_still_gets_the_turn_judged(session, provider) -> None:
+    from roleplay.engine.session import Session as S
+
+    gen = session.say(LINE)
+    assert isinstance(await gen.__anext__(), RepTurnSaved)
+    await gen.aclose()  # the process dies here: the rep turn is committed, nothing else
+    again = S.resume(session.store, session.id, session.setup, buyer=session.buyer,
+                     judge=session.judge, llm=session.llm)
+    assert again.awaiting_reply
+    events = [e async for e in again.retry_reply()]
+    assert of(events, BuyerTurnSaved)
+    rep = [t for t in session.store.turns(session.id) if t.speaker == "rep"][0]
+    assert any(g.source == "judge" for g in rep.grades)
+
+
+async def test_resuming_keeps_counting_tokens_from_where_the_session_was(session, provider) -> None:
+    from roleplay.engine.session import Session as S
+
+    await say(session)
+    before = session.store.session(session.id)
+    fresh = LLM(session.llm.settings, backoff_base=0.01)
+    again = S.resume(session.store, session.id, session.setup, buyer=LLMBuyer(fresh),
+                     judge=LLMJudge(fresh), llm=fresh)
+    await say(again, "What does a spoiled load cost you?")
+    after = session.store.session(session.id)
+    assert after.prompt_tokens > before.prompt_tokens and after.completion_tokens > before.completion_tokens
+
+
+async def test_a_cut_reply_can_still_be_asked_for_after_a_resume(session, provider) -> None:
+    from roleplay.engine.session import Session as S
+
+    provider.buyer.append(cut_stream(["Look, ", "the thing is"]))
+    await say(session)
+    again = S.resume(session.store, session.id, session.setup, buyer=session.buyer,
+                     judge=session.judge, llm=session.llm)
+    assert again.awaiting_reply
+    events = [e async for e in again.retry_reply()]
+    assert of(events, BuyerTurnSaved)[0].turn.text == "Okay. Go on."
+    assert [t.speaker for t in session.store.turns(session.id)] == ["buyer", "rep", "buyer"]
+
+
+async def test_retry_notices_go_back_to_their_owner_after_a_turn(session, provider) -> None:
+    heard: list[str] = []
+    session.llm.notice = heard.append
+    await say(session)
+    assert session.llm.notice == heard.append
+
+
+def test_a_call_level_quote_cannot_be_stitched_from_two_turns() -> None:
+    from roleplay.engine.judge import JudgedCriterion, check_answer
+    from roleplay.models import Criterion
+
+    c = Criterion.model_validate({
+        "id": "x", "name": "X", "description": "d", "weight": 1, "applies": "end-of-call",
+        "checks": ["a"], "examples": {"pass": ["p"], "fail": ["f"]}, "tip": "t"})
+    turns = ["What does it cost you?", "When could we meet on Thursday?"]
+    stitched = JudgedCriterion(criterion="x", evidence=["cost you? When could we meet"],
+                               checks=[True], verdict="pass")
+    assert check_answer(stitched, c, turns)[0] is None
+    honest = JudgedCriterion(criterion="x", evidence=["When could we meet"], checks=[True], verdict="pass")
+    assert check_answer(honest, c, turns)[0] is not None
+
+
+async def test_keep_alives_alone_never_count_as_an_answer(monkeypatch) -> None:
+    import asyncio
+
+    from roleplay.llm.client import ProviderError
+
+    class Stream:
+        def __aiter__(self):
+            return self
+
+        async def __anext__(self):  # an empty chunk every 0.1 s, forever
+            await asyncio.sleep(0.1)
+            return type("C", (), {"choices": [type("X", (), {"delta": type("D", (), {"content": ""})()})()],
+                                  "usage": None})()
+
+    async def fake(**kw):
+        return Stream()
+
+    monkeypatch.setattr(litellm(), "acompletion", fake)
+    llm = LLM(Settings(model="openai/x", retries=0, first_token_timeout=0.5, total_timeout=5))
+    started = time.monotonic()
+    with pytest.raises(ProviderError, match="too long"):
+        async for _ in llm.stream([{"role": "user", "content": "hi"}]):
+            pass
+    assert time.monotonic() - started < 2

@@ -138,9 +138,13 @@ def _parse(raw: str) -> JudgeAnswer:
     return JudgeAnswer.model_validate_json(text)
 
 
-def check_answer(answer: JudgedCriterion, c: Criterion, said: str) -> tuple[Grade | None, str]:
-    """A valid Grade from one judged criterion, or None and what was wrong with it."""
-    fake = [q for q in answer.evidence if not quoted_in(q, said)]
+def check_answer(answer: JudgedCriterion, c: Criterion, said: str | list[str]) -> tuple[Grade | None, str]:
+    """A valid Grade from one judged criterion, or None and what was wrong with it.
+
+    `said` is the rep's turn, or each of the rep's turns: a quote must come from one turn,
+    never be stitched across two."""
+    turns = [said] if isinstance(said, str) else said
+    fake = [q for q in answer.evidence if not any(quoted_in(q, t) for t in turns)]
     if fake:
         return None, f"{c.id}: quoted words the rep never said: {fake[0]!r}"
     if answer.verdict == "n/a":
@@ -181,12 +185,12 @@ class LLMJudge:
                          history: list[Turn]) -> list[Grade]:
         if not criteria:
             return []
-        said = "\n".join(t.text for t in history if t.speaker == "rep")
+        said = [t.text for t in history if t.speaker == "rep"]
         return await self._grade(rubric, criteria, judge_messages(rubric, criteria, history, None),
                                  said)
 
     async def _grade(self, rubric: Rubric, criteria: list[Criterion],
-                     messages: list[dict[str, str]], said: str) -> list[Grade]:
+                     messages: list[dict[str, str]], said: str | list[str]) -> list[Grade]:
         from ..llm.client import ProviderError
 
         wanted = {c.id: c for c in criteria}

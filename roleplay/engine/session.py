@@ -174,8 +174,13 @@ class Session:
         session = cls(setup, store, row.id, store.rep(row.rep), buyer or OfflineBuyer(),
                       judge or OfflineJudge(), row.seed, state, store.turns(session_id),
                       past=past, llm=llm)
-        if session.turns and session.turns[-1].speaker == "rep" and saved.get("pending"):
+        last = session.turns[-1] if session.turns else None
+        if saved.get("pending") and last is not None and (last.speaker == "rep" or last.interrupted):
             session.pending = _move_from(saved["pending"], setup.persona)
+        usage = getattr(llm, "usage", None)
+        if usage is not None:  # carry on counting from what the session already used
+            usage.prompt_tokens, usage.completion_tokens, usage.cost = (
+                row.prompt_tokens, row.completion_tokens, row.cost)
         return session
 
     # ---- the conversation
@@ -210,6 +215,8 @@ class Session:
             async for event in self.retry_reply():
                 yield event
             if self.pending is not None:
+                yield Notice("Your new turn was not sent, because the buyer's last reply is still "
+                             "missing. Send it again once the reply has come.")
                 return
         s = self.setup
         buyer_last = next((t.text for t in reversed(self.turns) if t.speaker == "buyer"), "")
@@ -238,12 +245,24 @@ class Session:
         """Ask for the buyer's reply again, after a failed or cut-off one."""
         if self.pending is None:
             return
-        async for event in self._reply_and(None, None):
+        judging, rep_index = None, None
+        reps = [t for t in self.turns if t.speaker == "rep"]
+        if reps and not any(g.source == "judge" for g in reps[-1].grades):
+            # The judge of that turn died with the process (a crash before the reply): judge it now.
+            turn = reps[-1]
+            after_objection = bool(self.past) and self.past[-1].last_move == "objection"
+            criteria = [c for c in self.setup.rubric.criteria if applies(c, after_objection=after_objection)]
+            history = [t for t in self.turns if t.index < turn.index]
+            judging = asyncio.create_task(self.judge.grade_turn(self.setup.rubric, criteria, history, turn))
+            rep_index = turn.index
+        async for event in self._reply_and(judging, rep_index):
             yield event
 
     async def _reply_and(self, judging: asyncio.Task | None, rep_index: int | None) -> AsyncIterator[Event]:
         queue: asyncio.Queue[Event | None] = asyncio.Queue()
-        # Provider retries show up as calm notices among the turn's events.
+        # Provider retries show up as calm notices among the turn's events (and go back to
+        # wherever they went before once the turn is over).
+        outside = getattr(self.llm, "notice", None)
         if self.llm is not None:
             self.llm.notice = lambda message: queue.put_nowait(Notice(message))  # type: ignore[attr-defined]
         workers = [asyncio.create_task(self._reply(queue))]
@@ -261,6 +280,8 @@ class Session:
             for w in workers:
                 if not w.done():
                     w.cancel()
+            if self.llm is not None:
+                self.llm.notice = outside  # type: ignore[attr-defined]
         for w in workers:
             if not w.cancelled() and w.exception() is not None:
                 raise w.exception()  # type: ignore[misc]

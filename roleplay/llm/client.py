@@ -231,13 +231,19 @@ class LLM:
         prompt_tokens = completion_tokens = 0
 
         async def open_stream() -> tuple[Any, str]:
+            nonlocal started
+            started = time.monotonic()  # each attempt has its own time; failed ones don't eat into it
+            first_by = started + s.first_token_timeout
             response = await asyncio.wait_for(
                 lm.acompletion(messages=messages, stream=True, temperature=temperature,
                                stream_options={"include_usage": True}, **self._kwargs(model)),
                 s.first_token_timeout)
             iterator = response.__aiter__()
             while True:  # skip empty chunks (role-only, keep-alives) until a word arrives
-                chunk = await asyncio.wait_for(iterator.__anext__(), s.first_token_timeout)
+                left = first_by - time.monotonic()
+                if left <= 0:  # keep-alives alone never count as an answer
+                    raise asyncio.TimeoutError
+                chunk = await asyncio.wait_for(iterator.__anext__(), left)
                 text = _delta(chunk)
                 if text:
                     return iterator, text

@@ -10,19 +10,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
+from ...store import local_time
+
 
 OUTCOMES = {"won": "agreed", "walked-away": "buyer left", "ended-by-rep": "you ended it"}
 DIFFICULTIES = [("Easy", "easy"), ("Medium", "medium"), ("Hard", "hard")]
-
-
-def local_time(stamp: str) -> str:
-    """A stored UTC time as the rep's local 'YYYY-MM-DD HH:MM'."""
-    from datetime import datetime
-
-    try:
-        return datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return stamp[:16].replace("T", " ")
 
 
 def moment(scenario_id: str) -> str:

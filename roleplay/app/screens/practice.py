@@ -235,6 +235,11 @@ class PracticeScreen(Screen):
         if self.session.over:
             self.notify("The call is over. Ctrl+B for your debrief.", timeout=4)
             return
+        if self.session.awaiting_reply:
+            # Keep the words in the box: the buyer's last reply has to come first.
+            self.notify("The buyer's last reply is still missing: press Ctrl+Y to ask for it, "
+                        "then send this turn.", severity="warning", timeout=6)
+            return
         self.query_one("#say", SayBox).clear()
         self.run_turn(message.text)
 
