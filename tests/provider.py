@@ -11,7 +11,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from collections.abc import Iterator
+
 import httpx
+import pytest
+import respx
 
 from . import fakeprovider as fp
 
@@ -87,3 +91,17 @@ def cut_stream(pieces: list[str]) -> httpx.Response:
 
 def empty_stream() -> httpx.Response:
     return fp.stream_response([], usage=False)
+
+
+def serve(monkeypatch: pytest.MonkeyPatch, api_key: str) -> Iterator[FakeProvider]:
+    """A FakeProvider behind respx for one test, with litellm's client cache flushed either side."""
+    from roleplay.llm.client import litellm
+
+    monkeypatch.setenv("OPENAI_API_KEY", api_key)
+    lm = litellm()
+    lm.in_memory_llm_clients_cache.flush_cache()
+    fake = FakeProvider()
+    with respx.mock(using="httpx", assert_all_called=False) as mock:
+        mock.post(fp.URL).mock(side_effect=fake)
+        yield fake
+    lm.in_memory_llm_clients_cache.flush_cache()

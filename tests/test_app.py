@@ -13,7 +13,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import respx
 from textual import events
 from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static, TextArea
 
@@ -28,12 +27,12 @@ from roleplay.app.screens.progress import ProgressScreen
 from roleplay.engine.buyer import LLMBuyer
 from roleplay.engine.judge import LLMJudge
 from roleplay.engine.session import Session, Setup
-from roleplay.llm.client import LLM, litellm
+from roleplay.llm.client import LLM
 from roleplay.settings import Settings
 from roleplay.store import Store
 
 from . import fakeprovider as fp
-from .provider import FakeProvider, error
+from .provider import error, serve
 
 SIZE = (80, 24)
 OPENER = ("When you say it's double, what are you comparing it to: the licence alone, "
@@ -499,14 +498,7 @@ SECRET = "sk-test-app-secret"
 
 @pytest.fixture
 def provider(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
-    lm = litellm()
-    lm.in_memory_llm_clients_cache.flush_cache()
-    fake = FakeProvider()
-    with respx.mock(using="httpx", assert_all_called=False) as mock:
-        mock.post(fp.URL).mock(side_effect=fake)
-        yield fake
-    lm.in_memory_llm_clients_cache.flush_cache()
+    yield from serve(monkeypatch, SECRET)
 
 
 def llm_session(store: Store, lib: library.Library, retries: int = 1) -> tuple[Settings, Session]:

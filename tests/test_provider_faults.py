@@ -11,7 +11,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import respx
 
 from roleplay import library
 from roleplay.engine.buyer import LLMBuyer
@@ -31,7 +30,7 @@ from roleplay.settings import Settings
 from roleplay.store import Store
 
 from . import fakeprovider as fp
-from .provider import FakeProvider, cut_stream, empty_stream, error
+from .provider import cut_stream, empty_stream, error, serve
 
 SECRET = "sk-test-secret-do-not-store-4242"
 LINE = "When you say it's double, what are you comparing it to?"
@@ -44,14 +43,7 @@ def lib() -> library.Library:
 
 @pytest.fixture
 def provider(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
-    lm = litellm()
-    lm.in_memory_llm_clients_cache.flush_cache()
-    fake = FakeProvider()
-    with respx.mock(using="httpx", assert_all_called=False) as mock:
-        mock.post(fp.URL).mock(side_effect=fake)
-        yield fake
-    lm.in_memory_llm_clients_cache.flush_cache()
+    yield from serve(monkeypatch, SECRET)
 
 
 @pytest.fixture

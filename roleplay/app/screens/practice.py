@@ -86,7 +86,6 @@ class PracticeScreen(Screen):
 
     # ---- layout
     def compose(self) -> ComposeResult:
-        s = self.session.setup
         yield Header()
         with Horizontal(id="practice"):
             with Vertical(id="call"):
