@@ -107,7 +107,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     import asyncio
 
     from . import library
-    from .practice import grade_transcript, grades_json, mode_label, players
+    from .practice import grade_transcript, grades_json, players
     from .transcripts import TranscriptError, read_transcript
 
     settings = _settings(args)
@@ -123,13 +123,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
     except LookupError as exc:
         print(f"roleplay grade: {exc}", file=sys.stderr)
         return 1
-    notices: list[str] = []
-    _, judge, _ = players(settings, notice=notices.append)
+    # provider retries are said on stderr, so --json output stays clean
+    _, judge, _ = players(settings, notice=lambda m: print(f"({m})", file=sys.stderr, flush=True))
     graded, call_grades, card = asyncio.run(grade_transcript(turns, rubric, judge))
     if args.json:
         print(json.dumps(grades_json(rubric.id, card.score, graded, call_grades), indent=2))
         return 0
-    print(f"{rubric.title}: {mode_label(settings)}")
+    print(f"{rubric.title}: {settings.mode_label()}")
     for turn in graded:
         who = "Rep  " if turn.speaker == "rep" else "Buyer"
         print(f"\n{who}: {turn.text}")
@@ -265,13 +265,12 @@ def cmd_practice(args: argparse.Namespace) -> int:
 
     from . import library
     from .engine.session import Session, Setup
-    from .practice import mode_label, players, recommender
+    from .practice import players, recommender
 
     settings = _settings(args)
     store = _store(settings)
     lib = library.load(library.default_folders(args.library)
                        + ([Path(args.scenario)] if args.scenario and Path(args.scenario).is_file() else []))
-    notices: list[str] = []
     buyer, judge, llm = players(settings, notice=lambda m: print(f"  ({m})", flush=True))
     try:
         if args.resume:
@@ -295,11 +294,10 @@ def cmd_practice(args: argparse.Namespace) -> int:
         print(f"roleplay practice: {exc}", file=sys.stderr)
         return 1
     session.recommend = recommender(lib, setup.scenario.id)
-    del notices
     if args.plain:
         from .plain import run
 
-        return asyncio.run(run(session, mode_label(settings)))
+        return asyncio.run(run(session, settings.mode_label()))
     from .app import run_app
 
     return run_app(settings, session=session)

@@ -29,11 +29,6 @@ def players(settings: Settings, notice: Callable[[str], None] | None = None) -> 
     return LLMBuyer(llm, settings.model), LLMJudge(llm, settings.grader_model), llm
 
 
-def mode_label(settings: Settings) -> str:
-    """One line saying how practice runs, for every place a session is shown."""
-    return settings.mode_label()
-
-
 def recommender(lib, current: str) -> Callable[[str], str | None]:  # noqa: ANN001 - library.Library
     """For a criterion to practise next, a scenario that trains it (another one when there is one)."""
 

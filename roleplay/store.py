@@ -360,6 +360,3 @@ class _Tx:
     def __exit__(self, exc_type: Any, *_: Any) -> None:
         self.db.execute("ROLLBACK" if exc_type else "COMMIT")
 
-
-def open_store(path: Path) -> Store:
-    return Store(path)

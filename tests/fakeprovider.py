@@ -54,7 +54,3 @@ def json_response(content: str, *, prompt_tokens: int = 300, completion_tokens: 
                   "total_tokens": prompt_tokens + completion_tokens},
     })
 
-
-def is_judge(request: httpx.Request) -> bool:
-    body = json.loads(request.content)
-    return not body.get("stream")

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from roleplay.practice import mode_label
 from roleplay.settings import config_path, load_settings
 
 
 def test_no_model_means_offline_and_says_so() -> None:
     s = load_settings()
     assert not s.online
-    assert "offline" in mode_label(s)
+    assert "offline" in s.mode_label()
 
 
 def test_option_beats_environment_beats_config_file(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from collections.abc import AsyncIterator
@@ -181,6 +180,3 @@ class LLMBuyer:
         async for piece in self.llm.stream(messages, model=self.model, temperature=0.8):
             yield piece
 
-
-def describe(move: Move) -> str:
-    return json.dumps({"move": move.kind, "why": move.why})

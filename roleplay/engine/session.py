@@ -17,7 +17,7 @@ from ..models import Difficulty, Persona, Rubric, Scenario
 from ..store import CALL, Rep, Store
 from . import scorecard as scorecards
 from .buyer import Buyer, BuyerContext, OfflineBuyer, silence_note
-from .grading import analyse, applies, effective, signal_grades
+from .grading import analyse, applies, signal_grades
 from .judge import Judge, OfflineJudge
 from .records import Grade, Turn
 from .state import BuyerState, Move, advance, start
@@ -398,5 +398,3 @@ class Session:
         self.scorecard = card
         return card
 
-    def effective_grades(self, turn: Turn) -> dict[str, Grade]:
-        return effective(turn.grades)

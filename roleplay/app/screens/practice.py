@@ -62,7 +62,7 @@ class SayBox(TextArea):
         self.insert("\n")
 
 
-class Message_(Static):
+class TurnView(Static):
     """One turn in the transcript."""
 
 
@@ -151,11 +151,11 @@ class PracticeScreen(Screen):
         if s.objective.why_it_matters:
             brief.append("\nWhy the objective matters: ", style="bold")
             brief.append(s.objective.why_it_matters.strip())
-        self.query_one("#transcript", VerticalScroll).mount(Message_(brief, classes="turn brief"))
+        self.query_one("#transcript", VerticalScroll).mount(TurnView(brief, classes="turn brief"))
 
     def add_turn(self, turn) -> Static:  # noqa: ANN001 - records.Turn
         if turn.speaker == "buyer" and not turn.text and turn.note:
-            widget = Message_(Text(f"— {turn.note} —", style="italic"), classes="turn note silence")
+            widget = TurnView(Text(f"— {turn.note} —", style="italic"), classes="turn note silence")
             self.query_one("#transcript", VerticalScroll).mount(widget)
             widget.scroll_visible(animate=False)
             return widget
@@ -167,13 +167,13 @@ class PracticeScreen(Screen):
             body.append(f"({turn.note})", style="italic dim")
         if turn.interrupted:
             body.append("  [cut off]", style="italic yellow")
-        widget = Message_(body, classes=f"turn {turn.speaker}")
+        widget = TurnView(body, classes=f"turn {turn.speaker}")
         self.query_one("#transcript", VerticalScroll).mount(widget)
         widget.scroll_visible(animate=False)
         return widget
 
     def note(self, text: str, style: str = "italic dim") -> None:
-        widget = Message_(Text(text, style=style), classes="turn note")
+        widget = TurnView(Text(text, style=style), classes="turn note")
         self.query_one("#transcript", VerticalScroll).mount(widget)
         widget.scroll_visible(animate=False)
 
@@ -278,7 +278,7 @@ class PracticeScreen(Screen):
         elif isinstance(event, BuyerPiece):
             if self.live is None:
                 self.live_text = ""
-                self.live = Message_("", classes="turn buyer live")
+                self.live = TurnView("", classes="turn buyer live")
                 self.query_one("#transcript", VerticalScroll).mount(self.live)
             self.live_text += event.text
             self.live.update(Text.assemble((f"{self.name_of('buyer')}: ", "bold"), self.live_text))
