@@ -288,7 +288,14 @@ def _check_depth(text: str) -> None:
                     )
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
-    except yaml.MarkedYAMLError:
+    except yaml.MarkedYAMLError as exc:
+        # PyYAML 6.0.3+ caps nesting itself; say it in our words, at its position.
+        if "nesting depth" in str(exc.problem or ""):
+            m = exc.problem_mark or exc.context_mark
+            raise YamlProblem(
+                (m.line + 1) if m else 1, (m.column + 1) if m else 1,
+                f"the data is nested more than {MAX_DEPTH} levels deep",
+            ) from None
         return  # the real parse reports the syntax error with its position
 
 
