@@ -111,7 +111,8 @@ OPEN_CASES = [
     # Closed: yes/no, proposals, tag questions, stacked questions led by a yes/no.
     ("Is price the only issue?", False),
     ("Would a 15% discount help?", False),
-    ("Do you have any challenges with dispatch, and are you looking at tools, and who else would be involved?", False),
+    # Stacked, but "who else would be involved?" is open (a yes/no frame does not close a wh-question).
+    ("Do you have any challenges with dispatch, and are you looking at tools, and who else would be involved?", True),
     ("Is invoice entry a pain point for you?", False),
     ("How about a discount?", False),
     ("How about Thursday at 10?", False),
@@ -152,7 +153,8 @@ ACK_CASES = [
     ("That's fair. Double the current spend would be hard to take to your CFO.", PRICE, True),
     ("That makes sense. It's your project, and you know how Elaine likes to hear things far better than I do.", ELAINE, True),
     ("Fair. Budget season is the worst time to ask anyone for an hour.", "It's budget season. Nobody has an hour.", True),
-    ("I get that. What would make it easier to bring her in?", ELAINE, True),
+    # A bare stock phrase names nothing (tests/corpus/SPEC.md): the question after it is not an acknowledgment.
+    ("I get that. What would make it easier to bring her in?", ELAINE, False),
     # Restating the buyer's own words, no stock phrase.
     ("Double what you pay Fleetwise. What are you comparing it to, the licence alone?", PRICE, True),
     ("Forty hours of overtime a month. Where does most of it land: the close, or the quarter-end?", OVERTIME, True),

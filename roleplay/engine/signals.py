@@ -23,6 +23,8 @@ __all__ = [
     "SignalContext",
     "SignalResult",
     "acknowledgment",
+    "complies_with_brush_off",
+    "discount_beyond_authority",
     "discount_offered",
     "feature_pitch",
     "filler_words",
@@ -31,6 +33,7 @@ __all__ = [
     "question",
     "run_all",
     "talk_length",
+    "talks_to_grader",
     "topic_matches",
 ]
 
@@ -41,6 +44,8 @@ class SignalContext:
 
     buyer_last: str = ""  # the buyer's line just before this rep turn ("" if none)
     rep_before: tuple[str, ...] = ()  # the rep's earlier turns in this call, oldest first
+    max_discount_percent: float | None = None  # the rep's discount authority, from the scenario
+    list_price: float | None = None  # the price the rep quotes, to turn "I can do 40k" into a percentage
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,9 @@ _LEAD = re.compile(
     r"honestly|actually|look|listen|quick\s+question|one\s+question|one\s+more\s+thing|last\s+thing|"
     r"out\s+of\s+curiosity|just\s+curious|just|roughly|approximately|ballpark|realistically|genuinely|"
     r"in\s+practice|in\s+your\s+view|in\s+your\s+experience|hmm|yeah|yes|thanks|perfect|got\s+it|"
-    r"understood|gotcha|and\s+if\s+so|if\s+so)\b[\s,.!:;-]*)+",
+    r"understood|gotcha|and\s+if\s+so|if\s+so|u+m+|u+h+|e+r+m*|like|you\s+know|sorry|oh|hey|anyway|"
+    r"before\s+(?:we|I)\s+(?:go|get|move|jump)\s+(?:on|further|ahead|into\s+(?:it|that|this|the\s+\w+)|to\s+(?:it|that|this|the\s+\w+)))"
+    r"\b[\s,.!:;-]*)+",
     re.I,
 )
 
@@ -258,15 +265,42 @@ def _chatty_question(m: re.Match[str], c: str, sent: str) -> bool:
     return True  # prompts ("walk me through"), indirect ("I'm curious how"), proposals ("how about")
 
 
+_TAG = re.compile(
+    r"(?:,|\s-+)\s*(?:right|yeah|yes|no|correct|ok|okay|agreed|true|yep|huh|eh|see|you\s+know|"
+    r"(?:is|are|was|were|do|does|did|wo|would|could|ca|should|has|have)n't\s+(?:it|that|they|you|we|he|she|there)|"
+    r"(?:isn't\s+that|is\s+that|am\s+I)\s+(?:right|fair|correct|true)|"
+    r"(?:that\s+)?makes?\s+sense|sounds?\s+(?:good|right|fair)|fair|(?:don't|wouldn't)\s+you\s+(?:say|think|agree))"
+    r"\s*\?+[\"')\]]*\s*$",
+    re.I,
+)
+# A yes/no frame around a wh-question is still open: "can you tell me what...", "do you know how many...".
+_EMBED_WH = re.compile(
+    r"\b(?:ask(?:\s+you)?|tell\s+(?:me|us)|know|share|explain|say|describe|walk\s+(?:me|us)\s+through|"
+    r"understand|remember|recall|mind\s+(?:sharing|telling|explaining|walking|saying)|give\s+me\s+a\s+sense\s+of|"
+    r"get\s+a\s+sense\s+of|guess|estimate|think\s+about|talk\s+(?:me|us)?\s*through|clarify|elaborate\s+on|"
+    r"sketch\s+out|unpack)\b[^?]*?\b(?:what|how|why|which|who|where|when)\b",
+    re.I,
+)
+
+
 def _question_kind(sent: str) -> str | None:
     """None if the sentence is not a question, else 'open' or 'closed'."""
     s = sent.rstrip("\"')] ")
     asked = s.endswith("?")
     if not asked and s.endswith("!"):
         return None
+    tag = _TAG.search(s) if asked else None
+    if tag is not None:
+        # "It's double, right?": a statement with a tag wants agreement, not an answer.
+        return _question_kind(s[: tag.start()])
     clauses = _clauses(sent)
     for i, clause in enumerate(clauses):
         kind, m, c = _classify_clause(clause)
+        if kind == _CLOSED and (
+            _EMBED_WH.search(c) or any(_classify_clause(later)[0] == _OPEN for later in clauses[i + 1 :])
+        ):
+            if asked or _chatty_question(m, c, sent):  # type: ignore[arg-type]
+                return _OPEN
         if kind in (_OPEN, _CLOSED):
             if asked:
                 return kind
@@ -325,50 +359,76 @@ def open_question(text: str, ctx: SignalContext) -> SignalResult:
 
 # ------------------------------------------------------------------ acknowledgment
 
-_ACK_PHRASE = re.compile(
+# Validations: the rep passes a judgement on what the buyer said ("that's a fair reaction").
+_VALIDATE = re.compile(
     r"""\b(?:
-      that(?:'s|\s+is)\s+(?:(?:completely|totally|entirely|perfectly|very|really|absolutely|quite|such)\s+)*
-        (?:fair|reasonable|understandable|valid|legit(?:imate)?|frustrating|painful|tough|hard|rough|
-           a\s+(?:fair|real|big|valid|legitimate|good|serious|genuine)\s+(?:point|question|concern|number|worry|issue|jump|ask|increase)|
-           a\s+lot|real\s+money)
-    | fair\s+(?:point|enough|question|concern)
-    | (?:totally|completely|entirely|absolutely)\s+fair
+      that(?:'s|\s+is)\s+(?:(?:completely|totally|entirely|perfectly|very|really|absolutely|quite|such|super|pretty|a)\s+)*
+        (?:(?:fair|reasonable|understandable|valid|legit(?:imate)?|natural|normal|smart|good|real|big|serious|genuine|
+              honest|sensible|huge|hard|tough)\s+
+            (?:point|question|concern|number|worry|issue|jump|ask|increase|reaction|response|call|thing|gap|difference|
+               hit|challenge|pushback|place\s+to\s+be|position)
+         |fair|reasonable|understandable|valid|legit(?:imate)?|frustrating|painful|tough|hard|rough|annoying|
+          a\s+lot(?:\s+of\s+money)?|real\s+money|a\s+real\s+problem|no\s+small\s+thing|not\s+nothing)
+    | fair\s+(?:point|enough|question|concern|reaction|challenge|pushback|ask)
+    | (?:totally|completely|entirely|absolutely|very)\s+fair
     | you(?:'re|\s+are)\s+(?:absolutely\s+|completely\s+|totally\s+|quite\s+)?right
     | you(?:'re|\s+are)\s+not\s+wrong
-    | I\s+hear\s+(?:you|that|what\s+you(?:'re|\s+are)\s+saying)
     | makes\s+(?:total\s+|complete\s+|perfect\s+|a\s+lot\s+of\s+)?sense
     | understandabl[ey]
-    | I\s+(?:completely\s+|totally\s+|fully\s+)?understand
-    | I\s+(?:totally\s+|completely\s+)?get\s+(?:that|it|why|where\s+you(?:'re|\s+are)\s+coming\s+from)
-    | I\s+can\s+(?:see|understand)\s+(?:why|how|that)
-    | I\s+see\s+why
-    | I\s+appreciate\s+(?:you|that|your|the)
-    | thanks?(?:\s+you)?\s+for\s+(?:being\s+(?:honest|straight|upfront|candid|direct|open)|telling\s+me|
-        sharing\s+that|raising|flagging|the\s+honesty|your\s+honesty|the\s+candou?r|letting\s+me\s+know)
-    | (?:real|legitimate|valid|genuine)\s+(?:concern|point|worry)
-    | I'?d\s+(?:feel|be)\s+(?:the\s+same|(?:worried|concerned|cautious|sceptical|skeptical|hesitant)\s+too)
+    | I\s+can\s+(?:see|understand|imagine)\s+(?:why|how|that)
+    | I\s+(?:totally\s+|completely\s+|fully\s+)?(?:see|get|understand)\s+why
+    | I'?d\s+(?:feel|be|react|think)\s+(?:(?:exactly\s+)?the\s+same|(?:worried|concerned|cautious|sceptical|skeptical|
+        hesitant|nervous|frustrated|annoyed|wary|careful)(?:\s+too)?)
+    | I\s+(?:would|'d)\s+(?:have\s+)?(?:said|felt|asked|done)\s+the\s+same
+    | (?:I\s+)?(?:don't|can't|do\s+not|cannot)\s+blame\s+you
     | no\s+wonder
-    | sounds\s+(?:like(?!\s+(?:a\s+plan|fun|a\s+deal|a\s+good))|frustrating|painful|tough|hard|rough|expensive|stressful)
-    | what\s+I'?m\s+hearing
-    | if\s+I\s+(?:heard|understood|understand|'m\s+hearing)\b
-    | you\s+(?:said|mentioned|told\s+me|flagged|raised)
-    | when\s+you\s+say
-    | you(?:'re|\s+are)\s+saying
-    | in\s+other\s+words
     | sorry\s+to\s+hear
-    | I\s+know\s+(?:you(?:'re|\s+are)|it(?:'s|\s+is))\s+(?:(?:really|super|so|very|pretty)\s+)?(?:busy|slammed|swamped|stretched|flat\s+out|a\s+busy|a\s+lot)
-    | (?:happy|glad)\s+to\s+(?:send|share|do\s+that|get\s+that)
-    | is\s+a\s+(?:real|big|fair|serious)\s+(?:number|concern|jump|ask|increase|difference|worry)
+    | (?:real|legitimate|valid|genuine|fair|reasonable)\s+(?:concern|point|worry|question)
+    | is\s+a\s+(?:real|big|fair|serious|huge|steep)\s+(?:number|concern|jump|ask|increase|difference|worry|gap|step)
     | is\s+real\s+money
+    | thanks?(?:\s+you)?\s+for\s+(?:being\s+(?:so\s+)?(?:honest|straight|upfront|candid|direct|open|clear)|telling\s+me|
+        sharing\s+that|raising|flagging|saying\s+(?:it|that|so)|the\s+honesty|your\s+honesty|the\s+candou?r|letting\s+me\s+know|
+        the\s+heads[\s-]up|being\s+straight)
+    | I\s+appreciate\s+(?:you\s+(?:being|telling|sharing|raising|flagging|saying)|the\s+(?:honesty|candou?r|directness|
+        heads[\s-]up)|your\s+(?:honesty|candou?r)|that\s+you)
+    | I\s+know\s+(?:you(?:'re|\s+are)|it(?:'s|\s+is))\s+(?:(?:really|super|so|very|pretty)\s+)?
+        (?:busy|slammed|swamped|stretched|flat\s+out|a\s+busy|a\s+lot|not\s+(?:what|the))
     )\b""",
     re.I | re.X,
 )
-_FAIR_START = re.compile(r"(?:totally\s+|completely\s+)?fair(?=\s*[.,!;:-]|\s*$)", re.I)
-_YES_BUT = re.compile(r"[\s,;:.!-]*(?:but|however|though|yet)\b", re.I)
+# Reflections: the rep plays the buyer's situation back ("so you're stuck until...", "it sounds like...").
+_REFLECT = re.compile(
+    r"""(?:
+      so\s+(?:you(?:'re|\s+are|'ve|\s+have|'d|\s+would|'ll|\s+need|\s+can't|\s+want)\b|your\b|it(?:'s|\s+is)\b|
+            (?:the|that)\s+(?:real|main|big|bigger|actual)\b|what\s+you\b|basically\b|right\s+now\b|for\s+you\b|
+            if\s+I\b|the\s+(?:issue|problem|question|concern|worry|risk)\b)
+    | (?:it\s+)?sounds\s+(?:like|as\s+if|frustrating|painful|tough|hard|rough|expensive|stressful|exhausting)
+    | (?:it\s+)?(?:seems|looks)\s+like\s+(?:you|the|your|it|that|finance)
+    | you(?:'re|\s+are)\s+(?:worried|concerned|nervous|saying|telling\s+me|stuck|under|caught|being\s+asked|feeling|not\s+sure|
+        unsure|comparing|looking\s+at|wary|sceptical|skeptical|on\s+the\s+hook|the\s+one|carrying|juggling|stretched)
+    | you(?:'ve|\s+have)\s+(?:been\s+burned|been\s+told|heard\s+(?:this|that|it)|had|got\s+(?:a|the|to))
+    | what\s+I'?m\s+hearing | if\s+I(?:'m|\s+am)?\s+(?:hearing|heard|understood|understand|read)\s+(?:you|that|this)
+    | (?:you\s+(?:said|mentioned|told\s+me|flagged|raised)|as\s+you\s+(?:said|put\s+it))
+    | when\s+you\s+say
+    | in\s+other\s+words | let\s+me\s+(?:make\s+sure|play\s+(?:that|it|this)\s+back|check\s+I)
+    | I\s+hear\s+(?:you\s+on|that\s+(?:the|you|it|your|this)|the\b|your\b|what\s+you(?:'re|\s+are)\s+saying\s+about)
+    | I\s+(?:totally\s+|completely\s+|fully\s+)?(?:understand|get|know|see|hear|appreciate)\s+(?:that\s+)?
+        (?:the\b|your\b|you(?:'re|\s+are|'ve|\s+have|\s+need|\s+can't)|it(?:'s|\s+is)\s+\w|this\s+is|finance|budget|price|timing)
+    )""",
+    re.I | re.X,
+)
+# Stock phrases that name nothing: not an acknowledgment on their own.
+_STOCK = re.compile(
+    r"(?:I\s+(?:totally\s+|completely\s+)?(?:hear\s+you|understand|get\s+(?:it|that|you)|see)|got\s+it|understood|"
+    r"okay|ok|sure|right|gotcha|noted)(?=\W|$)[\s,.!-]*",
+    re.I,
+)
+_FAIR_START = re.compile(r"(?:totally\s+|completely\s+|very\s+)?fair(?=\s*[.,!;:-]|\s*$)", re.I)
+_YES_BUT = re.compile(r"[\s,;:.!-]*(?:but|however|though|yet|although)\b", re.I)
 _CONTRA = re.compile(
-    r"(?:but|actually|however|not\s+really|well,?\s+actually|that'?s\s+not\s+(?:true|right|correct|the\s+case)|"
+    r"(?:but|actually|however|not\s+really|well,?\s+actually|that'?s\s+not\s+(?:true|right|correct|the\s+case|fair)|"
     r"I\s+(?:don't|do\s+not)\s+(?:agree|think\s+so)|I\s+disagree|with\s+(?:all\s+due\s+)?respect|"
-    r"the\s+thing\s+is|here'?s\s+the\s+thing)\b|no\b(?=\s*[,.!])",
+    r"the\s+thing\s+is|here'?s\s+the\s+thing|to\s+be\s+fair)\b|no\b(?=\s*[,.!])",
     re.I,
 )
 _GREETING = re.compile(r"(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening))\b", re.I)
@@ -390,8 +450,13 @@ _STOP = frozenset(
     while who who's whom whose why will with within without won't would wouldn't yeah yes yet you you'd
     you'll you're you've your yours yourself yourselves year years week weeks day days today tomorrow
     time times honestly basically actually already look looking sound sounds mean means tell told fine good
-    great""".split()
+    great hear heard understand understood fair point question call""".split()
 )
+# Words that mean the same to a buyer, so a restatement in other words still counts.
+_SAME = {"twice": "doubl", "doubl": "doubl", "expens": "cost", "pric": "cost", "cost": "cost",
+         "spend": "cost", "money": "cost", "budget": "cost", "quot": "cost", "invoic": "cost",
+         "manag": "manag", "cop": "manag", "month": "month", "monthly": "month",
+         "boss": "vp", "vp": "vp", "manager": "vp", "team": "team", "staff": "team", "peopl": "team"}
 
 
 def _stem(word: str) -> str:
@@ -406,7 +471,7 @@ def _stem(word: str) -> str:
                 break
     if len(w) > 3 and w.endswith("e"):
         w = w[:-1]
-    return w
+    return _SAME.get(w, w)
 
 
 def _content(text_plain: str) -> dict[str, str]:
@@ -420,69 +485,101 @@ def _content(text_plain: str) -> dict[str, str]:
     return out
 
 
-def _opens_with_but(plain: str, spans: list[tuple[int, int]], i: int) -> bool:
-    """Does sentence i open with "But"/"However"/"Actually" (a bare "Fair. But..." is a yes-but)?"""
-    if i >= len(spans):
+def _cancelled(plain: str, spans: list[tuple[int, int]], i: int, after: int) -> bool:
+    """Is an acknowledgment ending at `after` in sentence i taken back at once ("..., but we're worth it")?
+
+    A "but" that leads into a question ("but let me ask: what...") is not a rebuttal."""
+    s, e = spans[i]
+    rest = plain[after:e]
+    if _YES_BUT.match(rest):
+        return not _question_kind(rest)
+    if len(_TOKEN.findall(rest.lower())) <= 3 and i + 1 < len(spans):
+        ns, ne = spans[i + 1]
+        m = _CONTRA.match(plain, ns, ne)
+        if m and m.group().lower() != "no":
+            return not _question_kind(plain[ns:ne])
+    return False
+
+
+def _pitch_follows(plain: str, spans: list[tuple[int, int]], i: int) -> bool:
+    """A stock validation straight into a product pitch is not listening."""
+    if i + 1 >= len(spans):
         return False
-    m = _CONTRA.match(plain, spans[i][0], spans[i][1])
-    return bool(m) and m.group().lower() != "no"
+    ns, ne = spans[i + 1]
+    return bool(_pitch_markers(plain[ns:ne])) and not any(_question_kind(plain[a:b]) for a, b in spans)
 
 
 def acknowledgment(text: str, ctx: SignalContext) -> SignalResult:
-    """The rep names or restates the buyer's concern, early in the turn, before answering it."""
+    """The rep names, restates or validates the buyer's concern, early in the turn, before answering it.
+
+    A bare stock phrase ("I hear you.", "I understand.") names nothing and does not count; neither does an
+    acknowledgment taken back at once ("fair, but...") or one that runs straight into a pitch."""
+    if not ctx.buyer_last.strip():
+        return SignalResult("acknowledgment", False, (), "nothing from the buyer to acknowledge yet", 0.0)
     plain = _plain(text)
     spans = _sentences(plain)
     if spans and _GREETING.match(plain, spans[0][0]) and len(plain[spans[0][0] : spans[0][1]].split()) <= 4:
         spans = spans[1:]
-    window = spans[:2]
     buyer = _content(_plain(ctx.buyer_last))
-    need = 1 if len(buyer) <= 2 else 2
+    need = 1 if len(buyer) <= 3 else 2
 
     evidence: list[str] = []
     reasons: list[str] = []
-    yes_but: str | None = None
+    taken_back: str | None = None
     contra: str | None = None
-    for i, (s, e) in enumerate(window):
+    for i, (s, e) in enumerate(spans[:3]):
         sent = plain[s:e]
         c = _CONTRA.match(sent)
-        if c and i == 0:
-            contra = text[s : s + len(c.group())]
-        # Acknowledging phrases ("that's fair", "I hear you"), unless a bare "yes, but".
-        phrase = None
-        for m in _ACK_PHRASE.finditer(sent):
-            rest = sent[m.end() :]
-            if _YES_BUT.match(rest):
-                yes_but = yes_but or text[s + m.start() : s + m.end()]
-                continue
-            if len(_TOKEN.findall(rest.lower())) <= 2 and _opens_with_but(plain, spans, i + 1):
-                yes_but = yes_but or text[s + m.start() : s + m.end()]
-                continue
-            phrase = text[s + m.start() : s + m.end()]
-            break
-        if phrase is None:
-            f = _FAIR_START.match(sent)
-            if f and not _opens_with_but(plain, spans, i + 1):
-                phrase = text[s : s + f.end()]
-        if phrase is not None:
-            evidence.append(text[s:e])
-            reasons.append(f"acknowledged with {_quote(phrase)}")
-            continue
-        # Restating: reuses the buyer's own content words (not in a sentence that opens by contradicting).
-        if buyer and not c:
+        if c and c.group().lower() != "no":
+            if i == 0:
+                contra = text[s : s + len(c.group())]
+            break  # what follows a rebuttal is not an acknowledgment
+        # Restating: a statement (not a question, not a pitch) that reuses the buyer's own content.
+        if buyer and not _question_kind(sent) and not _pitch_markers(sent):
             mine = _content(sent)
             shared = [mine[k] for k in mine if k in buyer]
-            if len(shared) >= need:
+            if len(shared) >= need and not _cancelled(plain, spans, i, e):
                 evidence.append(text[s:e])
                 words = ", ".join(f'"{w}"' for w in shared[:4])
                 reasons.append(f"restated the buyer's words ({words})")
+                break
+        found = None
+        for pat, how in ((_VALIDATE, "validated"), (_REFLECT, "reflected")):
+            for m in pat.finditer(sent):
+                if pat is _REFLECT and m.start() > 40:
+                    continue  # a reflection leads its sentence
+                if _cancelled(plain, spans, i, s + m.end()):
+                    taken_back = taken_back or text[s + m.start() : s + m.end()]
+                    continue
+                if pat is _VALIDATE and _pitch_follows(plain, spans, i):
+                    taken_back = taken_back or text[s + m.start() : s + m.end()]
+                    continue
+                found = (how, text[s + m.start() : s + m.end()])
+                break
+            if found:
+                break
+        if found is None:
+            f = _FAIR_START.match(sent)
+            if f and not _cancelled(plain, spans, i, s + f.end()) and not _pitch_follows(plain, spans, i):
+                found = ("validated", text[s : s + f.end()])
+        if found is not None:
+            evidence.append(text[s:e])
+            reasons.append(f"{found[0]} with {_quote(found[1])}")
+            break
+        stock = _STOCK.match(sent)
+        if stock and i == 0:
+            taken_back = taken_back or text[s : s + stock.end()].rstrip(" ,.!")
     if evidence:
         return SignalResult("acknowledgment", True, _dedupe(evidence), "; ".join(_dedupe(reasons)), 1.0)
     if contra:
         detail = f'opened with "{contra}" instead of acknowledging the buyer\'s concern'
-    elif yes_but:
-        detail = f'said "{yes_but}" and then "but" straight away, which cancels it'
+    elif taken_back and _STOCK.fullmatch(taken_back):
+        detail = (f'said "{taken_back}", a stock phrase that names nothing (and no "but" after it, please): '
+                  "say what you heard")
+    elif taken_back:
+        detail = f'said "{taken_back}" and took it back at once (a "but" or a pitch right after)'
     else:
-        detail = "did not name or restate the buyer's concern before answering"
+        detail = "did not name, restate or validate the buyer's concern before answering"
     return SignalResult("acknowledgment", False, (), detail, 0.0)
 
 
@@ -603,58 +700,121 @@ def _find_time(s: str) -> re.Match[str] | None:
     return found[0] if found else None
 
 
+# Who the next step is with, when no time is named: "20 minutes with your CFO", "check Mark's calendar".
+_ROLE = (
+    r"(?:CFO|CEO|COO|CTO|CIO|CRO|VP|SVP|EVP|president|owner|founder|boss|manager|director|controller|"
+    r"head\s+of\s+[\w-]+|finance(?:\s+(?:team|lead|director|people))?|procurement|legal|IT(?:\s+team)?|"
+    r"(?:ops|operations|dispatch|IT|finance|leadership|exec(?:utive)?|security|it)\s+(?:team|lead|people)|"
+    r"leadership|exec(?:utive)?s?|board|budget\s+holder|decision[\s-]makers?|dispatchers|team\s+leads?|"
+    r"partner|GM|general\s+manager|administrator|superintendent|DON|CNO|CMO)"
+)
+_PERSON = re.compile(
+    rf"""(?:
+      \b(?:your|the|their|our\s+(?!team\b))\s+(?:[\w-]+\s+)?{_ROLE}\b
+    | (?-i:\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)'s\s+(?:calendar|diary|schedule|availability|team|assistant|time)
+    | \b(?:with|invite|inviting|loop\s+in|looping\s+in|bring\s+in|bringing|include|including|introduce\s+(?:me\s+)?to|
+         intro\s+to|meet|meeting|connect\s+(?:me\s+)?with|and|cc|get|ask)\s+(?-i:(?!I\b|Monday|Tuesday|Wednesday|Thursday|
+         Friday|Saturday|Sunday|January|February|March|April|June|July|August|September|October|November|December)
+         [A-Z][a-z]+)\b
+    | \b(?:invite|bring|loop|get|include|ask)\s+(?:him|her|them)\b
+    | \b(?:with|to|for)\s+(?:him|her|them)\b
+    )""",
+    re.X | re.I,
+)
+_STEP_MORE = re.compile(
+    r"\b(?:calendar|diary|schedule\s+(?:a|the|some)|loop\s+(?:in|\w+\s+in)|bring\s+(?:in|\w+\s+in|\w+\s+along)|"
+    r"(?:on|onto|into)\s+(?:the|a)\s+(?:call|meeting)|put\s+(?:you|us|\w+)\s+in\s+front\s+of|site\s+visit|visit|onsite|"
+    r"pilot|trial|kick-?off|working\s+session|book(?:ed)?|hold\s+(?:a|the)|block\s+(?:out|off)?\s*(?:a|some)|"
+    r"pencil|set\s+up|schedule|catch\s+(?:you|up)|(?:good|best|better)\s+time\s+to|check\s+(?:\w+'s\s+)?(?:calendar|diary|availability))\b",
+    re.I,
+)
+_PROPOSE = re.compile(
+    r"(?:^|\b)(?:let(?:'s|\s+us)|shall\s+we|why\s+don'?t\s+we|how\s+about|what\s+about|I'?d\s+(?:suggest|propose|recommend|"
+    r"like\s+to|love\s+to)|I\s+(?:suggest|propose|recommend)|my\s+suggestion|I(?:'ll|\s+will)\s+(?:send|put|book|pencil|"
+    r"hold|block|set\s+up|get)\s+(?:you\s+|us\s+|over\s+)?(?:a|an|the|some|something|it|that)?\s*(?:calendar\s+|meeting\s+|"
+    r"zoom\s+|teams\s+)?(?:invite|hold|slot|time|meeting|call)|(?:please\s+)?(?:grab|pick|choose|book|send\s+me)\s+"
+    r"(?:a|any|one|two|some|the)\b|go\s+ahead\s+and|(?:can|could|would|will)\s+you\b|(?:can|could|may)\s+(?:I|we)\b|"
+    r"(?:would|do)\s+you\s+(?:be|mind|want|like|have)|are\s+you\s+(?:free|around|available|open|up)|any\s+chance|"
+    r"is\s+there\s+(?:a|any)\s+(?:chance|time|slot|day|way))",
+    re.I,
+)
+_SCHEDULING_WH = re.compile(
+    r"\b(?:(?:good|best|better|easiest)\s+(?:time|day)|works?|suits?|free|available|good\s+for|better\s+for|is\s+best|would\s+be\s+(?:best|good|easiest)|"
+    r"(?:can|could|shall|should)\s+we|calendar|diary|availability|slot|time\s+for|fit\s+(?:in|us\s+in))\b",
+    re.I,
+)
+
+
+def _is_request(sent: str) -> bool:
+    """Does the sentence ask the buyer for something, or propose something to them?"""
+    if _DEFER.search(sent):
+        return False
+    kind = _question_kind(sent)
+    lead = _LEAD.match(sent)
+    start = sent[lead.end() :] if lead else sent
+    if kind is not None and _WH.match(start) and not _HOW_ABOUT.match(start):
+        # "When do you plan to decide?" is discovery; "When works for 20 minutes?" proposes.
+        return bool(_SCHEDULING_WH.search(sent))
+    return bool(kind or _PROPOSE.search(sent) or _FRAME.search(sent) or _FRAME_SELF.search(sent))
+
+
 def next_step_ask(text: str, ctx: SignalContext) -> SignalResult:
-    """The rep proposes a concrete next step (call, meeting, demo, intro...) with a day or time."""
+    """The rep asks the buyer to commit to a concrete next step: a meeting, call, demo, intro or action,
+    with a day or time, or with a named person ("20 minutes with your CFO", "check Mark's calendar")."""
     plain = _plain(text)
     spans = _sentences(plain)
     sents = [plain[s:e] for s, e in spans]
     times = [_find_time(s) for s in sents]
     avail = [bool(_AVAIL.search(s) and times[i]) for i, s in enumerate(sents)]
-    step_terms = [_STEP.search(s) for s in sents]
+    steps = [bool(_STEP.search(s) or _STEP_MORE.search(s)) for s in sents]
+    people = [_PERSON.search(s) for s in sents]
 
     def nearby(i: int) -> list[int]:
         return [j for j in (i - 1, i + 1) if 0 <= j < len(sents)]
 
-    step_without_time: str | None = None
+    def found(i: int, time_idx: int | None, who: re.Match[str] | None) -> SignalResult:
+        idx = sorted({i} | ({time_idx} if time_idx is not None else set()))
+        evidence = tuple(text[spans[k][0] : spans[k][1]] for k in idx)
+        if time_idx is not None:
+            base = spans[time_idx][0]
+            when = ", ".join(_dedupe([f'"{text[base + t.start() : base + t.end()]}"' for t in _times(sents[time_idx])]))
+            detail = f"asked for a next step with a time ({when})" if when else "asked for a dated next step"
+        else:
+            assert who is not None
+            base = spans[i][0]
+            detail = f"asked for a next step with a named person ({_quote(text[base + who.start() : base + who.end()])})"
+        return SignalResult("next-step-ask", True, evidence, detail, 1.0)
+
+    step_without_anchor: str | None = None
     for i, s in enumerate(sents):
-        step = False
-        time_idx: int | None = None
         # "Would Tuesday at 2 work?", "How does Thursday look?": the time is the proposal.
         for pat in _SCHED:
             m = pat.search(s)
-            if m and _find_time(m.group("x")):
-                step, time_idx = True, i
-                break
+            if m and _find_time(m.group("x")) and not _DEFER.search(s):
+                return found(i, i, None)
         # "I've got Wednesday at two or Thursday at nine."
-        if not step and avail[i]:
-            step, time_idx = True, i
-        # "Let's book...", "I'll send an invite...", or "Could we get 30 minutes..."
-        if not step and not _DEFER.search(s) and (_FRAME_SELF.search(s) or (_FRAME.search(s) and step_terms[i])):
-            step = True
-        # "Which works better for you?" after offering times or describing the call.
-        if not step and _CLOSING.search(s):
-            for j in nearby(i):
-                if avail[j] or (step_terms[j] and times[j]):
-                    step, time_idx = True, j
-                    break
-        if not step:
+        if avail[i]:
+            return found(i, i, None)
+        if not _is_request(s):
+            # "Which works better for you?" after offering times or describing the call.
+            if _CLOSING.search(s):
+                for j in nearby(i):
+                    if avail[j] or (steps[j] and times[j]):
+                        return found(j, j, None)
             continue
-        if time_idx is None:
-            if times[i]:
-                time_idx = i
-            else:
-                time_idx = next((j for j in nearby(i) if times[j]), None)
-        if time_idx is None:
-            step_without_time = step_without_time or text[spans[i][0] : spans[i][1]]
+        if not steps[i]:
             continue
-        idx = sorted({i, time_idx})
-        evidence = tuple(text[spans[k][0] : spans[k][1]] for k in idx)
-        base = spans[time_idx][0]
-        when = ", ".join(_dedupe([f'"{text[base + t.start() : base + t.end()]}"' for t in _times(sents[time_idx])]))
-        detail = f"asked for a next step with a time ({when})" if when else "asked for a dated next step"
-        return SignalResult("next-step-ask", True, evidence, detail, 1.0)
-    if step_without_time:
-        detail = f"proposed a next step but gave no day or time: {_quote(step_without_time)}; name a day and a time"
+        if times[i]:
+            return found(i, i, None)
+        if people[i]:
+            return found(i, None, people[i])
+        near = next((j for j in nearby(i) if times[j] and not _is_request(sents[j])), None)
+        if near is not None:
+            return found(i, near, None)
+        step_without_anchor = step_without_anchor or text[spans[i][0] : spans[i][1]]
+    if step_without_anchor:
+        detail = (f"proposed a next step but gave no day or time (nor who joins): {_quote(step_without_anchor)}; "
+                  "name a day and a time")
         return SignalResult("next-step-ask", False, (), detail, 0.5)
     return SignalResult("next-step-ask", False, (), "no next step asked for (a call, meeting or demo on a named day)", 0.0)
 
@@ -787,6 +947,143 @@ def discount_offered(text: str, ctx: SignalContext) -> SignalResult:
     else:
         detail = "no discount or price cut offered"
     return SignalResult("discount-offered", False, (), detail, 0.0)
+
+
+# ------------------------------------------------------------ discount authority
+
+_PCT_NUM = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b)", re.I)
+_PCT_WORDS = {"five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "twenty-five": 25, "thirty": 30, "forty": 40,
+              "fifty": 50}
+_PCT_WORD = re.compile(r"\b(five|ten|fifteen|twenty-five|twenty|thirty|forty|fifty)\s+percent\b", re.I)
+_AMOUNT = re.compile(
+    r"\$\s?(\d[\d,]*(?:\.\d+)?)\s*(k|grand|thousand)?\b|\b(\d[\d,]*(?:\.\d+)?)\s*(k|grand|thousand)\b", re.I
+)
+_FREE_MONTHS = re.compile(r"\b(first\s+|one\s+|a\s+|two\s+|three\s+|\d+\s+)?(?:free\s+months?|months?\s+(?:free|on\s+us))", re.I)
+_N = {"first": 1, "one": 1, "a": 1, "two": 2, "three": 3}
+
+
+def _offered_percent(sentence: str, list_price: float | None) -> float | None:
+    """The largest cut a sentence offers, as a percentage of the list price, when it can be told."""
+    found: list[float] = [float(m.group(1)) for m in _PCT_NUM.finditer(sentence)]
+    found += [float(_PCT_WORDS[m.group(1).lower()]) for m in _PCT_WORD.finditer(sentence)]
+    if list_price:
+        for m in _AMOUNT.finditer(sentence):
+            raw, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+            value = float(raw.replace(",", "")) * (1000 if unit else 1)
+            if value < list_price:
+                # "I can do 40k": a price; "knock 8k off": a cut.
+                cut = value if re.search(r"\boff\b", sentence[m.end() : m.end() + 12], re.I) else list_price - value
+                found.append(100 * cut / list_price)
+        for m in _FREE_MONTHS.finditer(sentence):
+            n = (m.group(1) or "one").strip().lower()
+            found.append(100 * (_N.get(n) or int(n) if n.isdigit() or n in _N else 1) / 12)
+    return max(found) if found else None
+
+
+def discount_beyond_authority(text: str, ctx: SignalContext) -> SignalResult:
+    """A discount past what the rep may give on their own (the scenario's `max_discount_percent`)."""
+    if ctx.max_discount_percent is None:
+        return SignalResult("discount-beyond-authority", False, (), "no discount authority set for this call", 0.0)
+    offer = discount_offered(text, ctx)
+    if not offer.hit:
+        return SignalResult("discount-beyond-authority", False, (), "no discount offered", 0.0)
+    worst, where = 0.0, ""
+    for sentence in offer.evidence:
+        pct = _offered_percent(_plain(sentence), ctx.list_price)
+        if pct is not None and pct > worst:
+            worst, where = pct, sentence
+    limit = ctx.max_discount_percent
+    if worst > limit + 1e-9:
+        detail = f"offered about {worst:.0f}% off; your authority is {limit:g}% without approval"
+        return SignalResult("discount-beyond-authority", True, (where,), detail, worst)
+    if worst:
+        return SignalResult("discount-beyond-authority", False, (), f"offered {worst:.0f}%, within your {limit:g}%", worst)
+    return SignalResult("discount-beyond-authority", False, (), "offered a discount of no stated size", 0.0)
+
+
+# -------------------------------------------------------------- brush-off
+
+_BRUSH_OFF = re.compile(
+    r"""\b(?:
+      (?:just\s+)?(?:send|email|e-mail|shoot|drop|forward|mail)\s+(?:me|it|us|over|something|some|that|a|the|your)\b
+    | put\s+(?:it|something|that|this|everything)\s+in\s+(?:an?\s+)?(?:email|writing)
+    | (?:in|by|over)\s+(?:an?\s+)?email
+    | I'll\s+(?:take\s+a\s+look|have\s+a\s+look|look\s+at\s+it|read\s+it|get\s+back\s+to\s+you|circle\s+back)
+    | (?:do\s+you\s+have|got)\s+(?:a\s+)?(?:brochure|website|deck|one-pager|pdf|link)
+    | not\s+a\s+good\s+time | (?:I'm|I\s+am)\s+(?:busy|slammed|running)
+    )""",
+    re.I | re.X,
+)
+_AGREE_SEND = re.compile(
+    r"""\b(?:
+      I(?:'ll|\s+will|'m\s+going\s+to|\s+can|'d\s+be\s+happy\s+to)\s+(?:\w+\s+)?(?:send|email|e-mail|shoot|get|drop|forward|pass|put)
+    | (?:sure|absolutely|of\s+course|no\s+problem|no\s+worries|will\s+do|happy\s+to|sounds\s+good|definitely|you\s+got\s+it|
+       certainly|can\s+do|consider\s+it\s+done|gladly)
+    | sending | on\s+its\s+way | coming\s+your\s+way | in\s+your\s+inbox
+    )\b""",
+    re.I | re.X,
+)
+_COURTESY_Q = re.compile(
+    r"\b(?:anything\s+else|(?:best|right|which|what)\s+(?:email|address)|email\s+address|still\s+the\s+best|"
+    r"sounds?\s+good|is\s+that\s+(?:ok|okay|alright|all\s+right|fine)|that\s+work(?:s)?\s+for\s+you\??$|spell|"
+    r"pdf\s+(?:or|ok)|prefer\s+(?:a\s+)?(?:pdf|link))",
+    re.I,
+)
+
+
+def complies_with_brush_off(text: str, ctx: SignalContext) -> SignalResult:
+    """The buyer brushed the rep off ("just send me the info") and the rep simply agreed to send,
+    without a real question or a next step to keep the conversation."""
+    if not _BRUSH_OFF.search(_plain(ctx.buyer_last)):
+        return SignalResult("complies-with-brush-off", False, (), "the buyer did not brush you off", 0.0)
+    plain = _plain(text)
+    spans = _sentences(plain)
+    agree = next(((s, e) for s, e in spans if _AGREE_SEND.search(plain[s:e])), None)
+    if agree is None:
+        return SignalResult("complies-with-brush-off", False, (), "did not simply agree to send", 0.0)
+    kept = [plain[s:e] for s, e, _ in _questions(plain, spans) if not _COURTESY_Q.search(plain[s:e])]
+    if kept or next_step_ask(text, ctx).hit:
+        return SignalResult("complies-with-brush-off", False, (),
+                            "agreed to send and kept the conversation going", 0.0)
+    quote = text[agree[0] : agree[1]]
+    return SignalResult("complies-with-brush-off", True, (quote,),
+                        f"agreed to send ({_quote(quote)}) and let the conversation end there", 1.0)
+
+
+# ------------------------------------------------------------ talking to the grader
+
+_GRADER = re.compile(
+    r"""(?:
+      \b(?:grader|rubric|evaluator|the\s+judge|scoring\s+(?:system|model|engine)|grading\s+(?:system|model|engine|criteria))\b
+    | \b(?:mark|grade|score|rate)\s+(?:this|that|me|it|my\s+(?:turn|answer|response|reply|line))\s+(?:as\s+)?(?:a\s+)?
+        (?:pass|passed|passing|correct|10|full|100|perfect|high|excellent)\b
+    | \b(?:give|award)\s+me\s+(?:a\s+)?(?:pass|full\s+marks|full\s+points|100|10|points|credit|top\s+marks)\b
+    | \bthis\s+(?:turn|response|line|answer|reply)\s+(?:demonstrates|shows|meets|satisfies|passes|is\s+an?\s+example)\b
+    | \b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+|your\s+|the\s+|previous\s+|prior\s+|above\s+|earlier\s+)+
+        (?:instructions?|rules|prompts?|guidelines|directions)\b
+    | \b(?:system|developer)\s+(?:prompt|message|instructions?)\b
+    | \bas\s+an\s+(?:AI|LLM|language\s+model|assistant)\b
+    | \byou(?:'re|\s+are)\s+(?:just\s+)?(?:an?\s+)?(?:AI|LLM|language\s+model|chatbot|simulation|bot|roleplay)\b
+    | \b(?:AI|LLM|model|simulation|bot|assistant),?\s+(?:you\s+must|please|now\s+(?:agree|reveal|say))\b
+    | \b(?:hidden\s+facts?|reveal\s+(?:all\s+)?(?:your\s+)?(?:hidden|secret)|what\s+you(?:'re|\s+are)\s+(?:hiding|not\s+supposed\s+to))
+    | \b(?:end|break|exit|stop)\s+(?:the\s+)?(?:simulation|role\s*-?play|character)\b | \bout\s+of\s+character\b
+    | \bscore\s*[:=]\s*\d | \[(?:acknowledg\w*|open[\s-]question|next[\s-]step|pass|question|empathy)\]
+    | \bcriteri(?:on|a)\s*[:=] | \b(?:active\s+listening|open[\s-]ended\s+question|acknowledg(?:e|ing)\s+the\s+concern)\s+
+        (?:criterion|check|box|points?)\b
+    )""",
+    re.I | re.X,
+)
+
+
+def talks_to_grader(text: str, ctx: SignalContext) -> SignalResult:
+    """A line addressed to the grading, the AI or the simulation rather than to the buyer."""
+    plain = _plain(text)
+    spans = _sentences(plain)
+    hits = [text[s:e] for s, e in spans if _GRADER.search(plain[s:e])]
+    if not hits:
+        return SignalResult("talks-to-grader", False, (), "spoke to the buyer", 0.0)
+    return SignalResult("talks-to-grader", True, _dedupe(hits),
+                        f"spoke to the grading, not the buyer: {_quote(hits[0])}; it earns nothing", float(len(hits)))
 
 
 # -------------------------------------------------------------------- talk length
@@ -995,6 +1292,9 @@ SIGNALS: dict[str, Callable[[str, SignalContext], SignalResult]] = {
     "talk-length": talk_length,
     "feature-pitch": feature_pitch,
     "filler-words": filler_words,
+    "discount-beyond-authority": discount_beyond_authority,
+    "complies-with-brush-off": complies_with_brush_off,
+    "talks-to-grader": talks_to_grader,
 }
 
 POSITIVE: frozenset[str] = frozenset({"question", "open-question", "acknowledgment", "next-step-ask"})

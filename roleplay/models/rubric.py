@@ -21,6 +21,9 @@ SignalName = Literal[
     "talk-length",
     "feature-pitch",
     "filler-words",
+    "discount-beyond-authority",
+    "complies-with-brush-off",
+    "talks-to-grader",
 ]
 """Deterministic detectors that grade a rep turn instantly, with no model."""
 
