@@ -188,8 +188,7 @@ def judge_answer(messages: list[dict]) -> str:
     """A valid answer for every criterion asked about: real quote, right checks/level, pass."""
     user = next(m["content"] for m in messages if m["role"] == "user" and "The data:\n" in m["content"])
     data = json.loads(user.split("The data:\n", 1)[1])
-    said = data.get("rep_turn_to_grade") or next(
-        (t["text"] for t in data.get("call_so_far", []) if t["speaker"] == "rep"), "")
+    said = data.get("rep_turn_to_grade") or next(iter(data.get("rep_turns", [])), "")
     grades = []
     for c in data["criteria"]:
         grades.append({

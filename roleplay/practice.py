@@ -65,7 +65,8 @@ async def grade_transcript(turns_in: list[Any], rubric: Rubric, judge: Judge,
         turn.grades = signal_grades(rubric, signals, after_objection=after_objection)
         criteria = [c for c in rubric.criteria if applies(c, after_objection=after_objection)]
         async with gate:
-            turn.grades += await judge.grade_turn(rubric, criteria, before, turn)
+            # No buyer state in a pasted call: the judge summarises the earlier turns from the words.
+            turn.grades += await judge.grade_turn(rubric, criteria, before, turn, context=None)
 
     await asyncio.gather(*(grade(i) for i, t in enumerate(turns) if t.speaker == "rep"))
     end = [c for c in rubric.criteria if c.applies == "end-of-call"]

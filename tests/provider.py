@@ -31,8 +31,7 @@ def judge_request(request: httpx.Request) -> dict[str, Any]:
 def honest_judge(request: httpx.Request, verdict: str = "pass") -> httpx.Response:
     """A valid answer: quotes real words of the rep, consistent checks and levels."""
     data = judge_request(request)
-    said = data.get("rep_turn_to_grade") or " ".join(
-        t["text"] for t in data["call_so_far"] if t["speaker"] == "rep")
+    said = data.get("rep_turn_to_grade") or " ".join(data["rep_turns"])
     grades = []
     for c in data["criteria"]:
         ok = verdict == "pass"

@@ -18,7 +18,7 @@ from ..store import CALL, Rep, Store
 from . import scorecard as scorecards
 from .buyer import Buyer, BuyerContext, OfflineBuyer, silence_note
 from .grading import analyse, applies, signal_grades
-from .judge import Judge, OfflineJudge
+from .judge import Judge, JudgeContext, OfflineJudge
 from .records import Grade, Turn
 from .state import BuyerState, Move, advance, start
 
@@ -237,7 +237,10 @@ class Session:
 
         criteria = [c for c in s.rubric.criteria if applies(c, after_objection=after_objection)]
         history = list(self.turns)
-        judging = asyncio.create_task(self.judge.grade_turn(s.rubric, criteria, history[:-1], turn))
+        # The judge's summary of the call is the buyer as the rep's turn found them.
+        context = JudgeContext.from_state(self.past[-1], s.persona)
+        judging = asyncio.create_task(self.judge.grade_turn(s.rubric, criteria, history[:-1], turn,
+                                                            context=context))
         async for event in self._reply_and(judging, index):
             yield event
 
@@ -253,7 +256,9 @@ class Session:
             after_objection = bool(self.past) and self.past[-1].last_move == "objection"
             criteria = [c for c in self.setup.rubric.criteria if applies(c, after_objection=after_objection)]
             history = [t for t in self.turns if t.index < turn.index]
-            judging = asyncio.create_task(self.judge.grade_turn(self.setup.rubric, criteria, history, turn))
+            context = JudgeContext.from_state(self.past[-1] if self.past else None, self.setup.persona)
+            judging = asyncio.create_task(self.judge.grade_turn(self.setup.rubric, criteria, history, turn,
+                                                                context=context))
             rep_index = turn.index
         async for event in self._reply_and(judging, rep_index):
             yield event
@@ -387,7 +392,8 @@ class Session:
         end_criteria = [c for c in s.rubric.criteria if c.applies == "end-of-call"]
         call_grades: list[Grade] = []
         if any(t.speaker == "rep" for t in self.turns):
-            call_grades = await self.judge.grade_call(s.rubric, end_criteria, self.turns)
+            call_grades = await self.judge.grade_call(
+                s.rubric, end_criteria, self.turns, context=JudgeContext.from_state(self.state, s.persona))
             self.store.add_grades(self.id, CALL, call_grades)
         card = scorecards.build(s.rubric, self.turns, call_grades)
         if card.practise_next and self.recommend:
