@@ -204,6 +204,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from .settings import config_path
 
     settings = _settings(args)
+    if args.judge and args.model:  # --model names the model to check as the judge
+        settings = settings.model_copy(update={"judge_model": args.model})
     source = ("the --model option" if getattr(args, "model", None) else
               "the ROLEPLAY_MODEL environment variable" if os.environ.get("ROLEPLAY_MODEL") else
               f"the config file {config_path()}" if settings.model else None)
@@ -219,14 +221,20 @@ def cmd_doctor(args: argparse.Namespace) -> int:
               f"  model = \"ollama/llama3.1\"   in {config_path()}\n"
               "For a vLLM or llama.cpp server: model = \"openai/NAME\" and "
               "api_base = \"http://localhost:8000/v1\".")
+        if args.judge:
+            print("There is no model judge to check. Set a model as above, then run "
+                  "'roleplay doctor --judge' again.")
         return 0
     print(f"Model: {settings.model} (from {source})"
           + (f", judge: {settings.judge_model}" if settings.judge_model else ""))
     if settings.api_base:
         print(f"Server: {settings.api_base}")
     if settings.offline:
-        print("Offline is switched on, so the model is not used.")
+        print("Offline is switched on, so the model is not used"
+              + (" and there is no model judge to check." if args.judge else "."))
         return 0
+    if args.judge:
+        return _doctor_judge(settings)
     from .llm.client import LLM, ProviderError
 
     print("Asking the model for a one-word reply...", flush=True)
@@ -246,6 +254,73 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         return 1
     print(f"The model answered: {reply.strip()[:60]!r}. Ready to practise.")
     return 0
+
+
+def _doctor_judge(settings) -> int:  # noqa: ANN001 - Settings
+    """`doctor --judge`: the judge grades every rubric's own examples; say how often it agrees."""
+    import asyncio
+
+    from . import library
+    from .engine.judge import LLMJudge, clip
+    from .judge_check import TRUST_BAR, check_judge, examples_of
+    from .llm.client import LLM
+    from .settings import config_path
+
+    lib = library.load()
+    rubrics = [e.model for e in sorted(lib.rubrics.values(), key=lambda e: e.model.id)]
+    count = len(examples_of(rubrics))
+    model = settings.grader_model
+    if not count:
+        print("No rubrics with examples were found, so there is nothing to check the judge against.")
+        return 1
+    print(f"\nChecking the judge ({model}): it grades the {count} example lines of "
+          f"{_count(len(rubrics), 'rubric')}, each without seeing that line among the examples.",
+          flush=True)
+    progress = None
+    if sys.stderr.isatty():
+        def progress(done: int, total: int) -> None:
+            print(f"\r  {done} of {total} lines graded", end="" if done < total else "\n",
+                  file=sys.stderr, flush=True)
+    judge = LLMJudge(LLM(settings), model, fail_fast=True)
+    result = asyncio.run(check_judge(rubrics, judge, progress=progress))
+    if result.unreachable:
+        done = f" after {result.total} of {count} lines" if result.total else ""
+        print(f"\nThe judge model could not be reached{done}: {result.unreachable}")
+        print("The check stopped, so nothing can be said about its grades. "
+              "Run 'roleplay doctor' to test the connection.")
+        return 1
+    bar = f"{TRUST_BAR:.0%}"
+    width = max(len(c.criterion) for c in result.criteria)
+    titles = {r.id: r.title for r in rubrics}
+    weak = 0
+    for rubric_id in dict.fromkeys(c.rubric for c in result.criteria):
+        print(f"\n{rubric_id} ({titles[rubric_id]})")
+        for c in (c for c in result.criteria if c.rubric == rubric_id):
+            extra = f", {c.ungraded} ungraded" if c.ungraded else ""
+            mark = f"   below {bar}" if c.share < TRUST_BAR else ""
+            weak += c.share < TRUST_BAR
+            print(f"  {c.criterion:<{width}}  {c.agree}/{c.total} agree{extra}{mark}")
+            for e in c.examples:
+                if not e.agrees:
+                    said = {"ungraded": "gave no valid answer",
+                            "n/a": "said it does not apply"}.get(e.got, f"said {e.got}")
+                    print(f"      a {e.expected} example, the judge {said}: \"{clip(e.line, 70)}\"")
+    print(f"\nOverall: {result.agree} of {result.total} agree ({result.share:.0%}); the bar is {bar}."
+          + (f" {result.ungraded} ungraded (the judge gave no valid answer; counted as disagreeing)."
+             if result.ungraded else ""))
+    if result.trusted:
+        print("This model grades the rubrics' own examples the way their authors did: "
+              "its grades can be trusted.")
+        if weak:
+            print(f"On {weak} {'criterion' if weak == 1 else 'criteria'} it disagrees "
+                  f"more often (marked 'below {bar}'): read those grades with care.")
+        return 0
+    print(f"\nWARNING: this model is too weak to trust for grading. It agreed with the rubrics' own "
+          f"examples only {result.share:.0%} of the time (the bar is {bar}), so reps would be told they "
+          "did something well when they did not, or the other way round.\n"
+          f"Grade with a stronger model: judge_model = \"NAME\" in {config_path()} (or "
+          "ROLEPLAY_JUDGE_MODEL=NAME), then run 'roleplay doctor --judge' again.")
+    return 1
 
 
 def _default_rep(store) -> str:  # noqa: ANN001
@@ -355,6 +430,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("doctor", help="which model is used, whether it answers, how to set one up")
     p.add_argument("--model", help="check this model instead")
+    p.add_argument("--judge", action="store_true",
+                   help="grade every rubric's pass and fail examples with the judge model and say "
+                        "how often it agrees (below 80%%, it is too weak to trust)")
     p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a file kind")
