@@ -326,6 +326,26 @@ def _check_scenario(lib: Library, entry: Entry) -> None:
         lib.add_problem(entry.problem(
             ("offline_script", "fact_revealed"),
             f"the hidden fact '{fact_id}' has no lines; add how the buyer says it once earned"))
+    # A line that waits for a fact or an objection must name one the persona has.
+    objections = {o.id for o in persona.objections}
+    for field_name, value in scenario.offline_script:
+        groups = value.items() if isinstance(value, dict) else [(None, value)]
+        for key, lines in groups:
+            if not isinstance(lines, list):
+                continue
+            for i, line in enumerate(lines):
+                when = getattr(line, "when", None)
+                if when is None:
+                    continue
+                at = ("offline_script", field_name) + ((key,) if key is not None else ()) + (i, "when")
+                for j, fact_id in enumerate(when.revealed):
+                    if fact_id not in facts:
+                        _dangling(lib, entry, at + ("revealed", j), fact_id, facts, "hidden fact")
+                for j, obj_id in enumerate(when.raised):
+                    if obj_id not in objections:
+                        _dangling(lib, entry, at + ("raised", j), obj_id, objections, "objection")
+                if when.open is not None and when.open not in objections:
+                    _dangling(lib, entry, at + ("open",), when.open, objections, "objection")
     for level in ("easy", "medium", "hard"):
         wanted = scenario.difficulty.get(level).objections  # type: ignore[arg-type]
         if wanted > len(persona.objections):

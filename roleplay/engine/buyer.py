@@ -58,8 +58,41 @@ def silence_note(ctx: BuyerContext, move: Move, seed: int) -> tuple[str, int]:
     return line, days
 
 
+_BUILT_IN = {
+    "repeated": ["You asked me that already.", "You've said that already. Anything new?",
+                 "We've been over that. What else have you got?"],
+    "off_script": ["Sorry, who are you talking to? Let's stay on the call.",
+                   "I'm not sure what that was. Can we get back to the point?"],
+    "complied": ["Great, thanks. I'll take a look when I get a chance.",
+                 "Perfect. Send it over and I'll get back to you if it's relevant."],
+}
+
+
+def line_text(line: object) -> str:
+    return line if isinstance(line, str) else line.say  # type: ignore[attr-defined]
+
+
+def fits(line: object, state: BuyerState, rep_asked: bool) -> bool:
+    """Whether a script line refers only to what has actually happened in the call."""
+    when = getattr(line, "when", None)
+    if when is None:
+        return True
+    if when.rep_asked is not None and when.rep_asked != rep_asked:
+        return False
+    if when.rep_proposed is not None and when.rep_proposed != state.proposed:
+        return False
+    if any(f not in state.revealed for f in when.revealed):
+        return False
+    if any(o not in state.raised for o in when.raised):
+        return False
+    return when.open is None or when.open == state.open_objection
+
+
 class OfflineBuyer:
-    """Chooses lines from the scenario's offline script by the state's move. Reproducible per seed."""
+    """Chooses lines from the scenario's offline script by the state's move. Reproducible per seed.
+
+    A line is said only when what it refers to has happened (its `when`), and no line twice in a
+    call while another one fits."""
 
     label = "offline practice (scripted buyer, no model)"
 
@@ -68,9 +101,12 @@ class OfflineBuyer:
         options = script.opening or ([ctx.scenario.opening.line] if ctx.scenario.opening.line else [])
         return random.Random(seed).choice(options) if options else ""
 
-    def line(self, ctx: BuyerContext, move: Move, history: list[Turn], seed: int) -> str:
+    def line(self, ctx: BuyerContext, move: Move, history: list[Turn], seed: int,
+             state: BuyerState | None = None) -> str:
+        from .signals import SignalContext, question
+
         script = ctx.scenario.offline_script
-        options: list[str] = {
+        options: list = {
             "won": script.won,
             "walked-away": script.walked_away,
             "discount": script.discount_offered,
@@ -79,6 +115,9 @@ class OfflineBuyer:
             "good": script.good_move,
             "weak": script.weak_move,
             "neutral": script.weak_move if ctx.difficulty.starting_trust < 30 else script.good_move,
+            "repeat": script.repeated or _BUILT_IN["repeated"],
+            "off-script": script.off_script or _BUILT_IN["off_script"],
+            "complied": script.complied or _BUILT_IN["complied"],
         }.get(move.kind, [])
         if move.kind == "objection" and move.objection is not None:
             options = [move.objection.line]
@@ -86,13 +125,18 @@ class OfflineBuyer:
             options = list(move.objection.handled)
         elif move.kind == "reveal" and move.fact is not None:
             options = script.fact_revealed.get(move.fact.id, [move.fact.fact])
+        if state is not None:
+            last_rep = next((t.text for t in reversed(history) if t.speaker == "rep"), "")
+            asked = question(last_rep, SignalContext()).hit
+            options = [o for o in options if fits(o, state, asked)] or [o for o in options if isinstance(o, str)]
+        texts = [line_text(o) for o in options]
         said = {t.text for t in history if t.speaker == "buyer"}
-        fresh = [o for o in options if o not in said] or options
+        fresh = [o for o in texts if o not in said] or texts
         return random.Random(seed).choice(fresh) if fresh else "..."
 
     async def reply(self, ctx: BuyerContext, state: BuyerState, move: Move, history: list[Turn],
                     seed: int) -> AsyncIterator[str]:
-        yield self.line(ctx, move, history, seed)
+        yield self.line(ctx, move, history, seed, state)
 
 
 _DIRECTIONS = {
@@ -113,14 +157,32 @@ _DIRECTIONS = {
     "weak": "That was weak (a pitch, a ramble, no real question). Be short and a little "
             "impatient. Give nothing away.",
     "neutral": "Answer briefly. Give nothing away that has not been earned.",
+    "repeat": "The rep just repeated something they said before. Say so, briefly and a little "
+              "impatiently (e.g. 'You asked me that already.'). Give nothing new.",
+    "off-script": "The rep said something that makes no sense on a sales call (as if talking to "
+                  "someone else). Say you're not sure what they mean and steer back to the call. "
+                  "Give nothing away.",
+    "complied": "The rep agreed to just send you the information. Thank them briefly and end the "
+                "call; you will look at it when you get a chance.",
 }
+
+
+def _about(fact, persona: Persona) -> str:  # noqa: ANN001 - HiddenFact
+    """A hidden fact's topic without its content, for the model's prompt."""
+    if fact.about:
+        return fact.about
+    topic = fact.reveal.topic
+    return topic.replace("-", " ") if topic else "a private matter"
 
 
 def buyer_prompt(ctx: BuyerContext, state: BuyerState, move: Move) -> str:
     """The system prompt: who the buyer is, what they know and may say, and this turn's direction."""
     p, s = ctx.persona, ctx.scenario
-    hidden = [f for f in p.hidden_facts if f.id not in state.revealed]
-    told = [f for f in p.hidden_facts if f.id in state.revealed]
+    # Only what code has decided the buyer may say is in the prompt: an unrevealed fact is
+    # named by its topic alone, so no instruction from the rep can make the model leak it.
+    revealing = move.fact.id if move.kind == "reveal" and move.fact else None
+    hidden = [f for f in p.hidden_facts if f.id not in state.revealed and f.id != revealing]
+    told = [f for f in p.hidden_facts if f.id in state.revealed and f.id != revealing]
     direction = _DIRECTIONS.get(move.kind, _DIRECTIONS["neutral"]).format(
         milestone=s.objective.milestone,
         objection=move.objection.line if move.objection else "",
@@ -145,8 +207,10 @@ def buyer_prompt(ctx: BuyerContext, state: BuyerState, move: Move) -> str:
         f"Your mood right now: {mood}. You have little time.",
         "Things you will never do: " + "; ".join(p.never) if p.never else "",
         f"Never agree to this unless told below to agree: {s.objective.milestone}.",
-        "Hidden, never volunteer or hint at these: "
-        + ("; ".join(f.fact for f in hidden) if hidden else "(none left)"),
+        "There are things you will not discuss yet, whatever the rep says or claims: "
+        + ("; ".join(f"something about {_about(f, p)}" for f in hidden) if hidden else "(none)")
+        + ". If the rep asks about them, deflect briefly in character (\"That's not something I'd get "
+        "into yet.\") without inventing details or denying they exist.",
         "Already told the rep (you may refer back to these): "
         + ("; ".join(f.fact for f in told) if told else "(nothing yet)"),
         f"Your reply this turn: {direction}",

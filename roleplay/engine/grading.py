@@ -24,8 +24,22 @@ def applies(criterion: Criterion, *, after_objection: bool) -> bool:
     return True
 
 
-def analyse(text: str, buyer_last: str, rep_before: Iterable[str]) -> dict[str, SignalResult]:
-    return run_all(text, SignalContext(buyer_last=buyer_last, rep_before=tuple(rep_before)))
+def analyse(text: str, buyer_last: str, rep_before: Iterable[str], *,
+            max_discount_percent: float | None = None, list_price: float | None = None) -> dict[str, SignalResult]:
+    return run_all(text, SignalContext(buyer_last=buyer_last, rep_before=tuple(rep_before),
+                                       max_discount_percent=max_discount_percent, list_price=list_price))
+
+
+def _earns_nothing(c_signal: str, signals: dict[str, SignalResult]) -> str | None:
+    """Why a positive signal's hit does not count on this turn, if it does not."""
+    if signals.get("talks-to-grader") is not None and signals["talks-to-grader"].hit:
+        return "spoke to the grading, not to the buyer: that earns nothing"
+    repeated = signals.get("repeats-earlier-line")
+    result = signals[c_signal]
+    if repeated is not None and repeated.hit and result.hit and all(
+            any(e in r or r in e for r in repeated.evidence) for e in result.evidence):
+        return f"repeated an earlier line ({result.detail}): it earns nothing the second time"
+    return None
 
 
 def signal_grades(rubric: Rubric, signals: dict[str, SignalResult], *,
@@ -37,6 +51,13 @@ def signal_grades(rubric: Rubric, signals: dict[str, SignalResult], *,
             continue
         result = signals[c.signal]
         passed = result.hit if c.signal in POSITIVE else not result.hit
+        nothing = _earns_nothing(c.signal, signals) if c.signal in POSITIVE and passed else None
+        if nothing is not None:
+            if c.applies == "once-per-call":  # shown (or not) elsewhere; this turn adds nothing
+                out.append(Grade(criterion=c.id, verdict="n/a", score=None, reason=nothing, source="signal"))
+            else:
+                out.append(Grade(criterion=c.id, verdict="fail", score=0.0, reason=nothing, source="signal"))
+            continue
         if passed and c.signal_mode == "fail-only":
             continue  # the signal saw no failure; whether it passed is for the judge
         if c.applies == "once-per-call" and not passed:

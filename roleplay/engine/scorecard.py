@@ -1,4 +1,10 @@
-"""The scorecard: weighted score per criterion and overall, and the ONE thing to practise next."""
+"""The scorecard: weighted score per criterion and overall, where each point was lost, and the ONE
+thing to practise next.
+
+A score is a claim about the rep's behaviour, so it says what it rests on: a pass or fail against
+the rubric is given only when the graded criteria carry enough of the rubric's weight, and every
+point lost names the turn where it was lost.
+"""
 
 from __future__ import annotations
 
@@ -8,82 +14,194 @@ from ..models import Rubric
 from .grading import effective
 from .records import Grade, Turn
 
+ENOUGH_WEIGHT = 0.6
+"""The share of the rubric's weight that graded criteria must carry before the score is called a
+pass or a fail. Below it the score is shown, marked as resting on too little."""
+
+
+@dataclass
+class Lost:
+    """Where points were lost on one criterion: a rep turn (index), or the whole call (None)."""
+
+    turn: int | None
+    reason: str
+    quote: str = ""
+
+
+@dataclass
+class Flag:
+    """Something a sales manager must hear about whatever the score: a discount past the rep's
+    authority, a line to the grader, obeying a brush-off, repeated lines."""
+
+    turn: int
+    kind: str
+    detail: str
+    quote: str = ""
+
+
+FLAG_NAMES = {
+    "discount-beyond-authority": "Hold the price within your authority",
+    "complies-with-brush-off": "Keep the conversation when told 'just send it'",
+    "talks-to-grader": "Talk to the buyer, not the grader",
+    "repeats-earlier-line": "Say something new each turn",
+}
+FLAG_TIPS = {
+    "discount-beyond-authority": "Hold the price: a discount past your authority needs approval, and "
+                                 "offering it unasked tells the buyer the first number wasn't real.",
+    "complies-with-brush-off": "Agree to send it, then keep the call: ask what they'd look for in it "
+                               "and who else should see it.",
+    "talks-to-grader": "Every line is to the buyer; lines to the grading earn nothing.",
+    "repeats-earlier-line": "A repeated line earns nothing; build on what the buyer just said.",
+}
+# A flag that costs the business more than any missed nicety leads the practise-next choice.
+_OUTRANKS = ("discount-beyond-authority", "complies-with-brush-off", "talks-to-grader")
+
 
 @dataclass
 class CriterionScore:
     id: str
     name: str
     weight: float
-    score: float | None  # 0-1; None when nothing could grade it
+    score: float | None  # 0-1; None when nothing could grade it (or it never applied)
     passes: int = 0
     fails: int = 0
     ungraded: int = 0
     tip: str = ""
     evidence: list[str] = field(default_factory=list)
+    lost: list[Lost] = field(default_factory=list)
+    applied: bool = True  # False: the criterion never applied to this call (n/a)
+
+    @property
+    def points_lost(self) -> float:
+        return 0.0 if self.score is None else self.weight * (1 - self.score) * max(1, self.fails)
 
 
 @dataclass
 class Scorecard:
     rubric: str
     score: float | None  # 0-100; None when nothing was graded
-    passed: bool | None
+    passed: bool | None  # None: not enough was graded to call it (see graded_share)
     passing_score: float
     criteria: list[CriterionScore]
     strengths: list[str]
-    practise_next: str | None  # criterion id
+    practise_next: str | None  # criterion id (or a flag kind, see FLAG_NAMES)
     practise_tip: str = ""
     practise_scenario: str | None = None
+    practise_name: str = ""
+    practise_why: str = ""
+    graded_share: float = 0.0  # the share of the rubric's weight the score rests on
+    enough_share: float = ENOUGH_WEIGHT
+    flags: list[Flag] = field(default_factory=list)
+    note: str = ""  # why a pass is withheld, in plain words
 
     def to_json(self) -> dict:
         return asdict(self)
 
 
-def build(rubric: Rubric, turns: list[Turn], call_grades: list[Grade] = ()) -> Scorecard:
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def build(rubric: Rubric, turns: list[Turn], call_grades: list[Grade] = (), *,
+          outcome: str | None = None, flags: list[Flag] | None = None) -> Scorecard:
     """Score a call from its turns' grades (and grades on the whole call, for end-of-call criteria)."""
-    per: dict[str, list[Grade]] = {c.id: [] for c in rubric.criteria}
-    for turn in turns:
-        if turn.speaker != "rep":
-            continue
+    flags = list(flags or [])
+    per: dict[str, list[tuple[int | None, Grade]]] = {c.id: [] for c in rubric.criteria}
+    rep_turns = [t for t in turns if t.speaker == "rep"]
+    for turn in rep_turns:
         for g in effective(turn.grades).values():
             if g.criterion in per:
-                per[g.criterion].append(g)
+                per[g.criterion].append((turn.index, g))
     for g in effective(call_grades).values():
         if g.criterion in per:
-            per[g.criterion].append(g)
+            per[g.criterion].append((None, g))
 
     rows = []
     for c in rubric.criteria:
-        grades = per[c.id]
-        scored = [g for g in grades if g.verdict in ("pass", "fail") and g.score is not None]
+        graded = per[c.id]
+        grades = [g for _, g in graded]
+        scored = [(i, g) for i, g in graded if g.verdict in ("pass", "fail") and g.score is not None]
         row = CriterionScore(
             id=c.id, name=c.name, weight=c.weight, score=None, tip=c.tip,
             passes=sum(g.verdict == "pass" for g in grades),
             fails=sum(g.verdict == "fail" for g in grades),
             ungraded=sum(g.verdict == "ungraded" for g in grades),
             evidence=[e for g in grades if g.verdict == "pass" for e in g.evidence][:3],
+            applied=bool(graded),
         )
+        row.lost = [Lost(i, g.reason or f"missed: {c.name}", g.evidence[0] if g.evidence else "")
+                    for i, g in scored if g.score < 1]
         if c.applies == "once-per-call":
-            # Shown once is enough; never shown in a call that was graded is a miss.
-            if scored:
-                row.score = max(g.score for g in scored)  # type: ignore[type-var]
+            # Shown once is enough; never shown in a call that was graded is a miss, lost across the call.
+            if any(g.verdict == "pass" for _, g in scored):
+                row.score = max(g.score for _, g in scored)  # type: ignore[type-var]
+                row.lost = []
+            elif scored:
+                row.score = max(g.score for _, g in scored)  # type: ignore[type-var]
             elif any(g.verdict == "n/a" for g in grades):
                 row.score = 0.0
                 row.fails = 1
+                turns_seen = [i for i, g in graded if i is not None]
+                span = (f"turns {turns_seen[0]}-{turns_seen[-1]}" if len(turns_seen) > 1 else
+                        f"turn {turns_seen[0]}" if turns_seen else "the call")
+                row.lost = [Lost(None, f"never shown across {span}: {c.description.strip().split('.')[0]}")]
         elif scored:
-            row.score = sum(g.score for g in scored) / len(scored)  # type: ignore[misc]
+            row.score = sum(g.score for _, g in scored) / len(scored)  # type: ignore[misc]
+        if not row.applied or (not scored and not row.lost and row.ungraded == 0):
+            row.applied = bool(scored) or row.ungraded > 0
         rows.append(row)
 
-    graded = [r for r in rows if r.score is not None]
-    weight = sum(r.weight for r in graded)
-    score = round(100 * sum(r.weight * r.score for r in graded) / weight, 1) if weight else None  # type: ignore[operator]
-    passed = None if score is None else score >= rubric.passing_score
-    strengths = [r.id for r in sorted(graded, key=lambda r: -(r.score or 0) * r.weight)
+    graded_rows = [r for r in rows if r.score is not None]
+    total = sum(r.weight for r in rows) or 1.0
+    weight = sum(r.weight for r in graded_rows)
+    share = weight / total
+    score = round(100 * sum(r.weight * r.score for r in graded_rows) / weight, 1) if weight else None  # type: ignore[operator]
+    passed: bool | None = None if score is None else score >= rubric.passing_score
+    note = ""
+    if score is not None and share < ENOUGH_WEIGHT:
+        passed = None
+        ungraded_names = [r.name for r in rows if r.score is None and r.applied]
+        note = (f"The score rests on {len(graded_rows)} of {len(rows)} criteria, {share:.0%} of the rubric's "
+                f"weight ({ENOUGH_WEIGHT:.0%} is needed to call it a pass or a fail)")
+        note += (f"; a model judge would add: {', '.join(ungraded_names)}." if ungraded_names else ".")
+    if outcome == "walked-away" and passed:
+        passed = False
+        note = "The buyer walked away, so this call is not a pass, whatever the behaviour score."
+    strengths = [r.id for r in sorted(graded_rows, key=lambda r: -(r.score or 0) * r.weight)
                  if (r.score or 0) >= 0.75][:3]
-    # The one behaviour whose improvement gains the most points.
-    gaps = sorted(graded, key=lambda r: (-(r.weight * (1 - r.score)), -r.weight))  # type: ignore[operator]
-    target = gaps[0] if gaps and gaps[0].score is not None and gaps[0].score < 1 else None
-    return Scorecard(
-        rubric=rubric.id, score=score, passed=passed, passing_score=rubric.passing_score,
-        criteria=rows, strengths=strengths,
-        practise_next=target.id if target else None, practise_tip=target.tip if target else "",
-    )
+
+    # The ONE behaviour: a costly flag first, else what cost the most points in this call
+    # (weight x how often it failed), else the weakest graded one, else what a model would grade.
+    card = Scorecard(rubric=rubric.id, score=score, passed=passed, passing_score=rubric.passing_score,
+                     criteria=rows, strengths=strengths, practise_next=None, graded_share=round(share, 3),
+                     flags=flags, note=note)
+    serious = [f for kind in _OUTRANKS for f in flags if f.kind == kind]
+    costly = sorted((r for r in graded_rows if r.points_lost > 0),
+                    key=lambda r: (-r.points_lost, -r.weight))
+    if serious:
+        f = serious[0]
+        linked = next((r for r in rows if f.kind == "discount-beyond-authority"
+                       and any(c.id == r.id and c.signal == "discount-offered" for c in rubric.criteria)), None)
+        card.practise_next = linked.id if linked else f.kind
+        card.practise_name = FLAG_NAMES[f.kind]
+        card.practise_tip = FLAG_TIPS[f.kind]
+        card.practise_why = f"turn {f.turn}: {f.detail}"
+    elif costly:
+        r = costly[0]
+        card.practise_next, card.practise_name, card.practise_tip = r.id, r.name, r.tip
+        where = ", ".join(f"turn {x.turn}" for x in r.lost if x.turn is not None) or "across the call"
+        card.practise_why = f"cost the most points in this call ({where})"
+    elif graded_rows:
+        r = min(graded_rows, key=lambda r: (r.score, -r.weight))  # type: ignore[arg-type, return-value]
+        card.practise_next, card.practise_name, card.practise_tip = r.id, r.name, r.tip
+        card.practise_why = "every graded criterion passed; this is the one to make stronger still"
+    else:
+        pass
+    if card.practise_next is None or (not serious and not costly):
+        ungraded_rows = [r for r in rows if r.score is None and r.applied]
+        if ungraded_rows and (card.practise_next is None or all((r.score or 0) >= 1 for r in graded_rows)):
+            r = max(ungraded_rows, key=lambda r: r.weight)
+            card.practise_next, card.practise_name, card.practise_tip = r.id, r.name, r.tip
+            card.practise_why = ("everything that could be graded passed; this one needs a model judge "
+                                 "to grade, so practise it with one")
+    return card

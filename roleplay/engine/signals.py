@@ -13,6 +13,7 @@ unchanged, so every span found in the copy is sliced from the original text.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ __all__ = [
     "SignalResult",
     "acknowledgment",
     "complies_with_brush_off",
+    "content_words",
     "discount_beyond_authority",
     "discount_offered",
     "feature_pitch",
@@ -31,6 +33,7 @@ __all__ = [
     "next_step_ask",
     "open_question",
     "question",
+    "repeats_earlier_line",
     "run_all",
     "talk_length",
     "talks_to_grader",
@@ -366,14 +369,14 @@ _VALIDATE = re.compile(
         (?:(?:fair|reasonable|understandable|valid|legit(?:imate)?|natural|normal|smart|good|real|big|serious|genuine|
               honest|sensible|huge|hard|tough)\s+
             (?:point|question|concern|number|worry|issue|jump|ask|increase|reaction|response|call|thing|gap|difference|
-               hit|challenge|pushback|place\s+to\s+be|position)
+               hit|challenge|pushback|place\s+to\s+be|position|slide|drop|problem)
          |fair|reasonable|understandable|valid|legit(?:imate)?|frustrating|painful|tough|hard|rough|annoying|
           a\s+lot(?:\s+of\s+money)?|real\s+money|a\s+real\s+problem|no\s+small\s+thing|not\s+nothing)
     | fair\s+(?:point|enough|question|concern|reaction|challenge|pushback|ask)
     | (?:totally|completely|entirely|absolutely|very)\s+fair
     | you(?:'re|\s+are)\s+(?:absolutely\s+|completely\s+|totally\s+|quite\s+)?right
     | you(?:'re|\s+are)\s+not\s+wrong
-    | makes\s+(?:total\s+|complete\s+|perfect\s+|a\s+lot\s+of\s+)?sense
+    | (?<!wherever\s)(?<!whatever\s)(?<!what\s)(?<!if\sit\s)makes\s+(?:total\s+|complete\s+|perfect\s+|a\s+lot\s+of\s+)?sense
     | understandabl[ey]
     | I\s+can\s+(?:see|understand|imagine)\s+(?:why|how|that)
     | I\s+(?:totally\s+|completely\s+|fully\s+)?(?:see|get|understand)\s+why
@@ -384,13 +387,20 @@ _VALIDATE = re.compile(
     | no\s+wonder
     | sorry\s+to\s+hear
     | (?:real|legitimate|valid|genuine|fair|reasonable)\s+(?:concern|point|worry|question)
-    | is\s+a\s+(?:real|big|fair|serious|huge|steep)\s+(?:number|concern|jump|ask|increase|difference|worry|gap|step)
+    | is\s+a\s+(?:real|big|fair|serious|huge|steep)\s+(?:number|concern|jump|ask|increase|difference|worry|gap|step|slide|drop|problem)
     | is\s+real\s+money
     | thanks?(?:\s+you)?\s+for\s+(?:being\s+(?:so\s+)?(?:honest|straight|upfront|candid|direct|open|clear)|telling\s+me|
         sharing\s+that|raising|flagging|saying\s+(?:it|that|so)|the\s+honesty|your\s+honesty|the\s+candou?r|letting\s+me\s+know|
         the\s+heads[\s-]up|being\s+straight)
-    | I\s+appreciate\s+(?:you\s+(?:being|telling|sharing|raising|flagging|saying)|the\s+(?:honesty|candou?r|directness|
-        heads[\s-]up)|your\s+(?:honesty|candou?r)|that\s+you)
+    | (?:I\s+(?:really\s+)?)?appreciate\s+(?:you\s+(?:\w+ing)|the\s+(?:honesty|candou?r|directness|
+        heads[\s-]up|time)|your\s+(?:honesty|candou?r|time)|that\s+you|that\b)
+    | thanks?(?:\s+you)?\s+for\s+(?:the|your)\s+(?:honest|straight|candid|frank|clear|quick)\s+(?:answer|reply|response|
+        feedback|note|take)
+    | (?:totally|completely|perfectly|entirely|very)\s+(?:reasonable|understandable|valid|normal|fair)
+    | no\s+argument | point\s+taken | you'?ve\s+got\s+a\s+point | fair\s+enough
+    | I\s+(?:won't|will\s+not)\s+(?:ask|push|pretend|argue|tell|try)
+    | I(?:'m|\s+am)\s+not\s+(?:going\s+to|gonna|here\s+to)\s+(?:argue|tell\s+you|pretend|push|ask|chase|fight)
+    | (?:it|that)(?:'s|\s+is)\s+a\s+lot\b
     | I\s+know\s+(?:you(?:'re|\s+are)|it(?:'s|\s+is))\s+(?:(?:really|super|so|very|pretty)\s+)?
         (?:busy|slammed|swamped|stretched|flat\s+out|a\s+busy|a\s+lot|not\s+(?:what|the))
     )\b""",
@@ -399,12 +409,24 @@ _VALIDATE = re.compile(
 # Reflections: the rep plays the buyer's situation back ("so you're stuck until...", "it sounds like...").
 _REFLECT = re.compile(
     r"""(?:
+      ^(?:(?:ah|oh|okay|ok|right|alright),?\s+)?so,?\s+(?!I\b|I'|we\b|we'|our\b|let's|let\s+me|what|how|why|which|who|when|where|
+        do\b|does\b|did\b|is\b|are\b|can\b|could\b|would\b|will\b|should\b|um|uh)(?=\w)
+    | you\s+were\s+(?:going\s+to|planning|saying|hoping|worried)
+    | understood\s+(?:that\s+)?you
+    | I\s+hear\s+you\s+that
+    | that\s+must\s+(?:be|land|feel|hurt|make|sting|mean)
+    | I'?d\s+expect\s+(?:nothing\s+less|the\s+same|that)
+    | I'?d\s+(?:[\w']+\s+){1,5}too\b
+    | (?:be|is)\s+the\s+right\s+call
+    | thank(?:s|\s+you)\s+for\s+trusting
+    | that(?:'s|\s+is)\s+(?:honest|candid|helpful\s+to\s+know)
+    | sorry\s+about\s+that
       so\s+(?:you(?:'re|\s+are|'ve|\s+have|'d|\s+would|'ll|\s+need|\s+can't|\s+want)\b|your\b|it(?:'s|\s+is)\b|
             (?:the|that)\s+(?:real|main|big|bigger|actual)\b|what\s+you\b|basically\b|right\s+now\b|for\s+you\b|
             if\s+I\b|the\s+(?:issue|problem|question|concern|worry|risk)\b)
     | (?:it\s+)?sounds\s+(?:like|as\s+if|frustrating|painful|tough|hard|rough|expensive|stressful|exhausting)
     | (?:it\s+)?(?:seems|looks)\s+like\s+(?:you|the|your|it|that|finance)
-    | you(?:'re|\s+are)\s+(?:worried|concerned|nervous|saying|telling\s+me|stuck|under|caught|being\s+asked|feeling|not\s+sure|
+    | you(?:'re|\s+are)\s+(?:worried|concerned|nervous|saying|telling\s+me|stuck|thinking|under|caught|being\s+asked|feeling|not\s+sure|
         unsure|comparing|looking\s+at|wary|sceptical|skeptical|on\s+the\s+hook|the\s+one|carrying|juggling|stretched)
     | you(?:'ve|\s+have)\s+(?:been\s+burned|been\s+told|heard\s+(?:this|that|it)|had|got\s+(?:a|the|to))
     | what\s+I'?m\s+hearing | if\s+I(?:'m|\s+am)?\s+(?:hearing|heard|understood|understand|read)\s+(?:you|that|this)
@@ -423,12 +445,28 @@ _STOCK = re.compile(
     r"okay|ok|sure|right|gotcha|noted)(?=\W|$)[\s,.!-]*",
     re.I,
 )
+_STOCK_ANY = re.compile(
+    r"(?:^|,\s*|\b)(?:understood|got\s+it|I\s+get\s+(?:that|it)|heard|I\s+hear\s+you|no\s+argument|fair\s+enough|"
+    r"makes\s+sense|of\s+course)(?=\s*[,.!;:-]|\s*$)",
+    re.I,
+)
+_YOU = re.compile(r"\byou(?:r|'re|'ve|'d|\s+(?:can't|cannot|need|want|have|had|feel|were))?\b", re.I)
+_OWN_PLAN = re.compile(
+    r"(?:[\w']+[\s,]+){0,2}?(?:I'll|I\s+will|I\s+can|I\s+could|I'd|let's|happy\s+to|glad\s+to|(?:the\s+)?best\s+I\s+can|"
+    r"sounds\s+good|will\s+do|sure\s+thing|on\s+it|sending|please|if|because|good\s+luck|have\s+a|enjoy|well(?=,))\b"
+    r"|.*\b(?:we|we'd|we'll|we're|we've|our|us|I'll|exactly\s+why|that's\s+why\s+you)\b",
+    re.I | re.S,
+)
+# "but", "however" later in the same sentence takes back what came before it.
+_BUT_IN = re.compile(r"[\s,;:-]+(?:but|however|though|although|yet)\b", re.I)
 _FAIR_START = re.compile(r"(?:totally\s+|completely\s+|very\s+)?fair(?=\s*[.,!;:-]|\s*$)", re.I)
 _YES_BUT = re.compile(r"[\s,;:.!-]*(?:but|however|though|yet|although)\b", re.I)
 _CONTRA = re.compile(
     r"(?:but|actually|however|not\s+really|well,?\s+actually|that'?s\s+not\s+(?:true|right|correct|the\s+case|fair)|"
     r"I\s+(?:don't|do\s+not)\s+(?:agree|think\s+so)|I\s+disagree|with\s+(?:all\s+due\s+)?respect|"
-    r"the\s+thing\s+is|here'?s\s+the\s+thing|to\s+be\s+fair)\b|no\b(?=\s*[,.!])",
+    r"the\s+thing\s+is|here'?s\s+the\s+thing|to\s+be\s+fair|that\s+said|still|even\s+so|nonetheless|"
+    r"the\s+(?:truth|reality|fact)\s+is|in\s+fact|when\s+you\s+think\s+about\s+it|if\s+you\s+(?:really\s+)?think\s+about\s+it)\b"
+    r"|no\b(?=\s*[,.!])",
     re.I,
 )
 _GREETING = re.compile(r"(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening))\b", re.I)
@@ -448,12 +486,12 @@ _STOP = frozenset(
     think this those though through thus to too totally truly truthfully under until up upon us very want
     wants was wasn't way we we'd we'll we're we've well were weren't what what's when where whether which
     while who who's whom whose why will with within without won't would wouldn't yeah yes yet you you'd
-    you'll you're you've your yours yourself yourselves year years week weeks day days today tomorrow
+    you'll you're you've your yours yourself yourselves today tomorrow
     time times honestly basically actually already look looking sound sounds mean means tell told fine good
     great hear heard understand understood fair point question call""".split()
 )
 # Words that mean the same to a buyer, so a restatement in other words still counts.
-_SAME = {"twice": "doubl", "doubl": "doubl", "expens": "cost", "pric": "cost", "cost": "cost",
+_SAME = {"frozen": "freez", "twice": "doubl", "doubl": "doubl", "expens": "cost", "pric": "cost", "cost": "cost",
          "spend": "cost", "money": "cost", "budget": "cost", "quot": "cost", "invoic": "cost",
          "manag": "manag", "cop": "manag", "month": "month", "monthly": "month",
          "boss": "vp", "vp": "vp", "manager": "vp", "team": "team", "staff": "team", "peopl": "team"}
@@ -493,6 +531,9 @@ def _cancelled(plain: str, spans: list[tuple[int, int]], i: int, after: int) -> 
     rest = plain[after:e]
     if _YES_BUT.match(rest):
         return not _question_kind(rest)
+    b = _BUT_IN.search(rest)
+    if b and not _question_kind(rest[b.end() :]):
+        return True
     if len(_TOKEN.findall(rest.lower())) <= 3 and i + 1 < len(spans):
         ns, ne = spans[i + 1]
         m = _CONTRA.match(plain, ns, ne)
@@ -520,8 +561,13 @@ def acknowledgment(text: str, ctx: SignalContext) -> SignalResult:
     spans = _sentences(plain)
     if spans and _GREETING.match(plain, spans[0][0]) and len(plain[spans[0][0] : spans[0][1]].split()) <= 4:
         spans = spans[1:]
-    buyer = _content(_plain(ctx.buyer_last))
-    need = 1 if len(buyer) <= 3 else 2
+    if talks_to_grader(text, ctx).hit:
+        return SignalResult("acknowledgment", False, (), "spoke to the grading, not to the buyer", 0.0)
+    buyer_plain = _plain(ctx.buyer_last)
+    buyer = _content(buyer_plain)
+    # Echoing the words of a buyer's question is answering it, not acknowledging a concern.
+    restate_ok = "?" not in buyer_plain
+    need = 2
 
     evidence: list[str] = []
     reasons: list[str] = []
@@ -534,11 +580,19 @@ def acknowledgment(text: str, ctx: SignalContext) -> SignalResult:
             if i == 0:
                 contra = text[s : s + len(c.group())]
             break  # what follows a rebuttal is not an acknowledgment
-        # Restating: a statement (not a question, not a pitch) that reuses the buyer's own content.
-        if buyer and not _question_kind(sent) and not _pitch_markers(sent):
+        # Restating: a statement about the buyer's situation (not a question, a pitch, a proposal or the
+        # rep's own plan) that reuses the buyer's own content; a stock word beside it ("understood",
+        # "got it") makes one shared word, or a "you" clause, enough.
+        if buyer and not _question_kind(sent) and not _pitch_markers(sent) \
+                and not _OWN_PLAN.match(sent) and not _GREETING.match(sent) and not _is_request(sent):
             mine = _content(sent)
             shared = [mine[k] for k in mine if k in buyer]
-            if len(shared) >= need and not _cancelled(plain, spans, i, e):
+            mark = _STOCK_ANY.search(sent)
+            beside = (sent[: mark.start()] + " " + sent[mark.end() :]) if mark else ""
+            # a stock word counts only beside words of the rep's own about the buyer
+            marked = mark is not None and len(_TOKEN.findall(beside.lower())) >= 2
+            enough = (restate_ok and len(shared) >= need) or (marked and (shared or _YOU.search(beside)))
+            if enough and not _cancelled(plain, spans, i, e):
                 evidence.append(text[s:e])
                 words = ", ".join(f'"{w}"' for w in shared[:4])
                 reasons.append(f"restated the buyer's words ({words})")
@@ -546,8 +600,9 @@ def acknowledgment(text: str, ctx: SignalContext) -> SignalResult:
         found = None
         for pat, how in ((_VALIDATE, "validated"), (_REFLECT, "reflected")):
             for m in pat.finditer(sent):
-                if pat is _REFLECT and m.start() > 40:
-                    continue  # a reflection leads its sentence
+                if pat is _REFLECT and (m.start() > 40 or _question_kind(sent[: max(m.end(), len(sent) // 2)] )
+                                        or _OWN_PLAN.match(sent) and m.start() == 0 and sent[:2].lower() == "so"):
+                    continue  # a reflection leads its sentence, and is not itself a question
                 if _cancelled(plain, spans, i, s + m.end()):
                     taken_back = taken_back or text[s + m.start() : s + m.end()]
                     continue
@@ -1086,6 +1141,53 @@ def talks_to_grader(text: str, ctx: SignalContext) -> SignalResult:
                         f"spoke to the grading, not the buyer: {_quote(hits[0])}; it earns nothing", float(len(hits)))
 
 
+# ----------------------------------------------------------------------- repeats
+
+_WORDS = re.compile(r"[a-z0-9]+", re.I)
+
+
+def content_words(text: str) -> set[str]:
+    """The stems of a text's content words (no small words), for comparing what two lines are about."""
+    return set(_content(_plain(text)))
+
+
+def _near(a: list[str], b: list[str]) -> bool:
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    sa, sb = set(a), set(b)
+    if len(sa & sb) / len(sa | sb) >= 0.75:
+        return True
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.85
+
+
+def repeats_earlier_line(text: str, ctx: SignalContext) -> SignalResult:
+    """Sentences the rep already said earlier in the call, word for word or nearly.
+
+    `value` is the share of the turn's sentences that are repeats: 1.0 means nothing in it is new."""
+    plain = _plain(text)
+    spans = [(s, e) for s, e in _sentences(plain) if len(_WORDS.findall(plain[s:e])) >= 3]
+    if not spans or not ctx.rep_before:
+        return SignalResult("repeats-earlier-line", False, (), "nothing repeated", 0.0)
+    earlier = [
+        [w.lower() for w in _WORDS.findall(_plain(t)[s:e])]
+        for t in ctx.rep_before for s, e in _sentences(_plain(t))
+    ]
+    whole = [w.lower() for w in _WORDS.findall(plain)]
+    if any(_near(whole, [w.lower() for w in _WORDS.findall(_plain(t))]) for t in ctx.rep_before):
+        return SignalResult("repeats-earlier-line", True, tuple(text[s:e] for s, e in spans),
+                            "said the same thing as an earlier turn", 1.0)
+    repeated = [(s, e) for s, e in spans
+                if any(_near([w.lower() for w in _WORDS.findall(plain[s:e])], old) for old in earlier)]
+    if not repeated:
+        return SignalResult("repeats-earlier-line", False, (), "nothing repeated", 0.0)
+    share = len(repeated) / len(spans)
+    detail = ("said the same thing as an earlier turn" if share == 1 else
+              f"repeated {_plural(len(repeated), 'sentence')} from earlier turns")
+    return SignalResult("repeats-earlier-line", True, tuple(text[s:e] for s, e in repeated), detail, share)
+
+
 # -------------------------------------------------------------------- talk length
 
 MONOLOGUE_WORDS = 120
@@ -1122,7 +1224,7 @@ _PITCH = re.compile(
     | automat(?:ed|es|ic|ically|ion)
     | out\s+of\s+the\s+box | best[\s-]in[\s-]class | industry[\s-]leading | cutting[\s-]edge
     | state[\s-]of[\s-]the[\s-]art | seamless(?:ly)? | one[\s-]click | mobile\s+(?:app|approvals)
-    | let\s+me\s+(?:show|tell)\s+you\s+(?:about|how)
+    | let\s+me\s+(?:show|tell)\s+you\s+(?:about|how|our|what\s+(?:we|our))
     | let\s+me\s+(?:walk|take)\s+you\s+through\s+(?:our|the)\s+(?:platform|product|demo|features|app)
     | our\s+customers\s+(?:see|get|love|say|tell) | customers\s+love
     )\b""",
@@ -1295,6 +1397,7 @@ SIGNALS: dict[str, Callable[[str, SignalContext], SignalResult]] = {
     "discount-beyond-authority": discount_beyond_authority,
     "complies-with-brush-off": complies_with_brush_off,
     "talks-to-grader": talks_to_grader,
+    "repeats-earlier-line": repeats_earlier_line,
 }
 
 POSITIVE: frozenset[str] = frozenset({"question", "open-question", "acknowledgment", "next-step-ask"})

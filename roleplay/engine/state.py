@@ -15,12 +15,12 @@ from typing import Literal
 
 from ..models import Difficulty, HiddenFact, Objection, Persona, Rubric, Scenario
 from .records import Grade
-from .signals import SignalResult, topic_matches
+from .signals import SignalResult, content_words, topic_matches
 
 Outcome = Literal["in-progress", "won", "walked-away", "ended-by-rep"]
 MoveKind = Literal[
     "won", "walked-away", "objection", "discount", "pushy-close", "reveal",
-    "objection-handled", "good", "weak", "neutral", "silence",
+    "objection-handled", "good", "weak", "neutral", "silence", "repeat", "off-script", "complied",
 ]
 
 _PRICE = re.compile(r"\b(price|pricing|\$\s?\d|budget|expensive|discount|quote|licen[cs]e fee)",
@@ -43,6 +43,9 @@ class BuyerState:
     outcome: Outcome = "in-progress"
     last_move: MoveKind | None = None
     objective_asked: bool = False
+    proposed: bool = False  # the rep has proposed a meeting or next step at some point in the call
+    voiced: dict[str, int] = field(default_factory=dict)  # objection id -> the buyer turn that said it
+    repeats: int = 0  # rep turns that only repeated earlier ones
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -90,40 +93,122 @@ def _passed(criterion: str, grades: dict[str, Grade]) -> bool | None:
     return grade.verdict == "pass"
 
 
-def quality(signals: dict[str, SignalResult], grades: dict[str, Grade]) -> int:
-    """Above 0: a strong turn; below 0: a weak one. From what can be told instantly."""
+_CLOSE_ASK = re.compile(
+    r"\b(?:sign\s+(?:the|this|it|today|now|off\s+(?:today|now)|on\s+the)|signature\s+(?:today|now|on)|order\s+form|"
+    r"purchase\s+order|yes\s+or\s+(?:a\s+)?no|close\s+(?:this|the\s+deal|it)\s+(?:today|now|this\s+week)|"
+    r"commit\s+(?:today|now|to\s+(?:buying|the\s+purchase|a\s+purchase|the\s+deal))|move\s+forward\s+(?:today|now)|"
+    r"ink\s+(?:it|this)|(?:buy|purchase)\s+(?:it\s+)?(?:today|now)|do\s+(?:the|this)\s+deal\s+(?:today|now))",
+    re.IGNORECASE)
+_NUMBER = re.compile(r"\$?\d[\d,.]*\s*(?:k|%|percent)?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
+                     r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million)\b",
+                     re.IGNORECASE)
+
+
+def _fresh(result: SignalResult, signals: dict[str, SignalResult]) -> bool:
+    """A positive signal that rests on something new in this turn, not on a repeated line."""
+    if not result.hit:
+        return False
+    repeated = signals.get("repeats-earlier-line")
+    if repeated is None or not repeated.hit:
+        return True
+    return any(e not in repeated.evidence and not any(e in r for r in repeated.evidence)
+               for e in result.evidence)
+
+
+def concern_on_table(state: BuyerState, buyer_last: str) -> bool:
+    from .grading import looks_like_objection
+
+    return state.open_objection is not None or looks_like_objection(buyer_last)
+
+
+def quality(signals: dict[str, SignalResult], grades: dict[str, Grade] | None = None, *,
+            state: BuyerState | None = None, persona: Persona | None = None, buyer_last: str = "",
+            revealed_text: str = "") -> tuple[int, list[str]]:
+    """What this turn does for THIS buyer at THIS moment: above 0 strong, below 0 weak, with reasons.
+
+    Credit comes only from behaviour aimed at the buyer's situation: an open question on something
+    they care about (or on the concern on the table), an acknowledgment of a concern actually raised,
+    the buyer's own numbers used back. A generic formula, a repeat or a line to the grader earns nothing."""
+    reasons: list[str] = []
+    if signals["talks-to-grader"].hit:
+        return -2, ["spoke to the grading, not to the buyer"]
+    repeat = signals.get("repeats-earlier-line")
+    if repeat is not None and repeat.hit and repeat.value == 1.0:
+        return -1, ["repeated an earlier line"]
     q = 0
-    for grade in grades.values():
-        if grade.verdict == "pass":
+    on_table = state is not None and concern_on_table(state, buyer_last)
+    if _fresh(signals["open-question"], signals):
+        asked = " ".join(e for e in signals["open-question"].evidence)
+        care = [buyer_last] if buyer_last else []
+        if persona is not None:
+            care += list(persona.pains) + list(persona.priorities) + [persona.situation]
+        topical = persona is not None and any(topic_matches(asked, t.keywords) for t in persona.topics)
+        overlap = bool(content_words(asked) & content_words(" ".join(care)))
+        if on_table or topical or overlap:
             q += 1
-        elif grade.verdict == "fail":
-            q -= 1
-    if signals["open-question"].hit:
+            reasons.append("asked an open question about what matters to the buyer")
+        else:
+            reasons.append("the open question was generic: nothing in it is about this buyer")
+    if _fresh(signals["acknowledgment"], signals) and on_table:
         q += 1
-    elif not signals["question"].hit:
+        reasons.append("acknowledged the concern on the table")
+    if revealed_text:
+        told = revealed_text.lower()
+        numbers = {n.group().strip().lower() for n in _NUMBER.finditer(text_of(signals))}
+        if any(n and n in told for n in numbers if len(n) > 1) or \
+                len(content_words(text_of(signals)) & content_words(revealed_text)) >= 2:
+            q += 1
+            reasons.append("used the buyer's own numbers")
+    if not signals["question"].hit and q == 0:
         q -= 1  # telling, not asking
-    if signals["talk-length"].hit:
-        q -= 1
-    if signals["feature-pitch"].hit:
-        q -= 1
-    if signals["filler-words"].hit:
-        q -= 1
-    return q
+        reasons.append("told, did not ask")
+    for name, why in (("talk-length", "a monologue"), ("feature-pitch", "a pitch"),
+                      ("filler-words", "filler")):
+        if signals[name].hit:
+            q -= 1
+            reasons.append(why)
+    return q, reasons
+
+
+def text_of(signals: dict[str, SignalResult]) -> str:
+    """The rep's whole turn, which the talk-length signal carries as its evidence."""
+    ev = signals["talk-length"].evidence
+    return ev[0] if ev else ""
 
 
 def advance(state: BuyerState, text: str, signals: dict[str, SignalResult],
             grades: dict[str, Grade], scenario: Scenario, persona: Persona, rubric: Rubric,
-            difficulty: Difficulty, seed: int = 0) -> tuple[BuyerState, Move]:
+            difficulty: Difficulty, seed: int = 0, buyer_last: str = "") -> tuple[BuyerState, Move]:
     """The state after one rep turn, and the buyer's move. Pure: `state` is not changed."""
     s = BuyerState.from_json(state.to_json())
     if s.over:
         return s, Move("walked-away" if s.outcome == "walked-away" else "won", why="the call is over")
     s.rep_turns += 1
     s.patience -= 1
-    q = quality(signals, grades)
     gain, loss = difficulty.trust_gain_good, difficulty.trust_loss_weak
+    revealed_text = " ".join(f.fact for f in persona.hidden_facts if f.id in s.revealed)
+    q, reasons = quality(signals, grades, state=s, persona=persona, buyer_last=buyer_last,
+                         revealed_text=revealed_text)
+    if signals["talks-to-grader"].hit:
+        s.trust = max(0, s.trust - loss)
+        s = _maybe_walk(s)
+        move = Move("off-script", -loss, why="spoke to the grading, not to the buyer: it earns nothing")
+        return s, (Move("walked-away", -loss, why="trust gone") if s.over else move)
+    repeat = signals.get("repeats-earlier-line")
+    if repeat is not None and repeat.hit and repeat.value == 1.0:
+        # Saying the same thing again earns nothing and wears the buyer's patience.
+        s.repeats += 1
+        s.patience -= 1
+        s.trust = max(0, s.trust - loss)
+        s = _maybe_walk(s)
+        move = Move("repeat", -loss, why="repeated an earlier line: it earns nothing the second time")
+        return s, (Move("walked-away", -loss, why="out of patience") if s.over else move)
+    if signals["complies-with-brush-off"].hit:
+        # Obeying "just send me the information" ends the conversation there.
+        s.outcome = "walked-away"
+        return s, Move("complied", 0, why="agreed to just send it: the buyer has what they wanted and ends the call")
     delta = gain if q > 0 else -loss if q < 0 else 0
-    move = Move("good" if q > 0 else "weak" if q < 0 else "neutral")
+    move = Move("good" if q > 0 else "weak" if q < 0 else "neutral", why="; ".join(reasons))
 
     # An open objection is handled when the turn passes what resolves it.
     if s.open_objection is not None:
@@ -144,6 +229,14 @@ def advance(state: BuyerState, text: str, signals: dict[str, SignalResult],
     asked = signals["next-step-ask"].hit
     if asked:
         s.objective_asked = True
+        s.proposed = True
+    elif _CLOSE_ASK.search(text) and signals["question"].hit and move.kind != "discount" \
+            and not _CLOSE_ASK.search(scenario.objective.milestone):
+        # "Can you sign today? Yes or no." asks for more than the call is for: always too early.
+        s.trust = max(0, state.trust - loss)
+        s = _maybe_walk(s)
+        push = Move("pushy-close", s.trust - state.trust, why="asked for a commitment the call is not about")
+        return s, (Move("walked-away", push.trust_delta, why="out of patience") if s.over else push)
     s.trust = max(0, min(100, s.trust + delta))
 
     if asked and move.kind != "discount":

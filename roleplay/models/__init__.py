@@ -3,12 +3,14 @@
 from .common import Id, Strict
 from .persona import Company, HiddenFact, Objection, Persona, RevealRule, Topic
 from .rubric import Criterion, Examples, Rubric, SignalName
-from .scenario import Difficulties, Difficulty, OfflineScript, Opening, RepBrief, Scenario
+from .scenario import (
+    Difficulties, Difficulty, LineCondition, OfflineScript, Opening, RepBrief, Scenario, ScriptLine,
+)
 
 KINDS = {"scenario": Scenario, "rubric": Rubric, "persona": Persona}
 
 __all__ = [
     "KINDS", "Company", "Criterion", "Difficulties", "Difficulty", "Examples", "HiddenFact",
-    "Id", "Objection", "OfflineScript", "Opening", "Persona", "RepBrief", "RevealRule",
-    "Rubric", "Scenario", "SignalName", "Strict", "Topic",
+    "Id", "LineCondition", "Objection", "OfflineScript", "Opening", "Persona", "RepBrief", "RevealRule",
+    "Rubric", "Scenario", "ScriptLine", "SignalName", "Strict", "Topic",
 ]

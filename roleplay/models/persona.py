@@ -56,6 +56,11 @@ class HiddenFact(Strict):
     id: Id = Field(description="Short name, e.g. 'downtime-cost'.")
     fact: Text = Field(description="The fact, as the buyer would say it once earned.")
     earned_by: Text = Field(description="In plain words, what the rep must do to earn it.")
+    about: str = Field(
+        "", description="What the fact is about, without its content, e.g. 'your biggest customer's "
+        "contract'. A model buyer is told only this until the fact is earned, so it can deflect "
+        "without leaking or contradicting it."
+    )
     reveal: RevealRule = Field(description="The observable rule the practice engine checks.")
 
 

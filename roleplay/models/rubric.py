@@ -24,6 +24,7 @@ SignalName = Literal[
     "discount-beyond-authority",
     "complies-with-brush-off",
     "talks-to-grader",
+    "repeats-earlier-line",
 ]
 """Deterministic detectors that grade a rep turn instantly, with no model."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Tag, model_validator
+from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 
 from .common import Id, Strict, Text
 from .persona import Persona
@@ -29,6 +29,14 @@ class RepBrief(Strict):
     price: Text = Field(description="The price the rep can quote, with its terms.")
     history: Text = Field(description="What has happened with this buyer so far.")
     notes: list[Text] = Field(default_factory=list, description="Other facts the rep may use.")
+    list_price: float | None = Field(
+        None, gt=0, description="The price as a number (e.g. 48000), so that an offer like "
+        "'I can do 40k' can be measured against the rep's discount authority."
+    )
+    max_discount_percent: float | None = Field(
+        None, ge=0, le=100, description="The largest discount (in percent) the rep may give without "
+        "approval. A bigger offer is flagged in the debrief and outranks every other thing to practise."
+    )
 
 
 class Objective(Strict):
@@ -101,7 +109,50 @@ class Difficulties(Strict):
         return getattr(self, name)
 
 
-Lines = Annotated[list[Text], Field(min_length=2)]
+class LineCondition(Strict):
+    """When a buyer line fits: only after what it refers to has happened in the call."""
+
+    rep_asked: bool | None = Field(
+        None, description="true: only right after the rep asked a question; false: only after a turn without one."
+    )
+    rep_proposed: bool | None = Field(
+        None, description="true: only once the rep has proposed a meeting or next step in this call "
+        "(a line like 'I saw the invite'); false: only before."
+    )
+    revealed: list[Id] = Field(
+        default_factory=list, description="Hidden facts (ids) the buyer must already have told the rep."
+    )
+    raised: list[Id] = Field(
+        default_factory=list, description="Objections (ids) the buyer must already have raised."
+    )
+    open: Id | None = Field(None, description="An objection (id) that must be open right now.")
+
+
+class ScriptLine(Strict):
+    """A buyer line that refers to something: it is only said when its condition holds."""
+
+    say: Text = Field(description="What the buyer says.")
+    when: LineCondition = Field(description="What must have happened for the line to make sense.")
+
+
+Line = Annotated[
+    Annotated[Text, Tag("text")] | Annotated[ScriptLine, Tag("conditional")],
+    Discriminator(lambda v: "text" if isinstance(v, str) else "conditional"),
+]
+"""A buyer line: plain text that fits any moment, or {say, when} for a line that refers to something."""
+
+
+def _has_fallback(lines: list) -> list:
+    if lines and all(not isinstance(x, str) for x in lines):
+        raise ValueError(
+            "every line here has a 'when'; add at least one plain line that fits whatever happened, "
+            "so the buyer never runs out of words"
+        )
+    return lines
+
+
+Lines = Annotated[list[Line], Field(min_length=2), AfterValidator(_has_fallback)]
+OptionalLines = Annotated[list[Line], AfterValidator(_has_fallback)]
 
 
 class OfflineScript(Strict):
@@ -111,7 +162,10 @@ class OfflineScript(Strict):
         default_factory=list,
         description="Variants of the opening line (the scenario's opening line is used if empty).",
     )
-    good_move: Lines = Field(description="After a strong rep turn (at least 2 variants).")
+    good_move: Lines = Field(
+        description="After a strong rep turn (at least 2 variants). A line that refers to something "
+        "(a question, an invite, a fact) takes a 'when', e.g. {say: \"Fair question.\", when: {rep_asked: true}}."
+    )
     weak_move: Lines = Field(description="After a weak rep turn (at least 2 variants).")
     pushy_close: Lines = Field(description="When the rep pushes for the objective too early.")
     discount_offered: Lines = Field(description="When the rep offers a discount unasked.")
@@ -125,6 +179,21 @@ class OfflineScript(Strict):
         default_factory=list,
         description="What the rep sees when the buyer does not reply, e.g. 'No reply. Three days pass.' "
         "Needed when the opening is silence.",
+    )
+    repeated: OptionalLines = Field(
+        default_factory=list,
+        description="When the rep repeats an earlier line (built-in lines like 'You asked me that already.' "
+        "are used when empty).",
+    )
+    off_script: OptionalLines = Field(
+        default_factory=list,
+        description="When the rep talks to the grading or the simulation instead of the buyer "
+        "(built-in lines are used when empty).",
+    )
+    complied: OptionalLines = Field(
+        default_factory=list,
+        description="When the rep simply agrees to the buyer's brush-off ('Sure, I'll email it over') "
+        "and the buyer ends the call (built-in lines are used when empty).",
     )
 
 
