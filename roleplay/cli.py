@@ -103,38 +103,50 @@ def _store(settings):  # noqa: ANN001, ANN202
     return Store(settings.database())
 
 
-def cmd_grade(args: argparse.Namespace) -> int:
-    import asyncio
+TRANSCRIPT_SUFFIXES = (".json", ".yaml", ".yml", ".txt")
+"""What `grade FOLDER` picks up inside a folder."""
 
+
+def _transcript_files(paths: list[Path]) -> list[tuple[Path, str | None]]:
+    """Each file to grade, in order (a folder's transcripts sorted by name), or why there is none."""
+    out: list[tuple[Path, str | None]] = []
+    for path in paths:
+        if not path.is_dir():
+            out.append((path, None))
+            continue
+        try:
+            found = sorted(f for f in path.iterdir()
+                           if f.suffix.lower() in TRANSCRIPT_SUFFIXES and not f.name.startswith(".")
+                           and f.is_file())
+        except OSError as exc:
+            out.append((path, f"{path}: cannot read the folder: {exc.strerror or exc}"))
+            continue
+        if not found:
+            out.append((path, f"{path}: no transcripts in this folder "
+                              f"(looked for {', '.join('*' + x for x in TRANSCRIPT_SUFFIXES)})"))
+        out += [(f, None) for f in found]
+    return out
+
+
+def _grade_rubric(args: argparse.Namespace):  # noqa: ANN202 - Rubric | None
     from . import library
-    from .practice import grade_transcript, grades_json, players
-    from .transcripts import TranscriptError, read_transcript
 
-    settings = _settings(args)
-    try:
-        turns = read_transcript(args.transcript)
-    except TranscriptError as exc:
-        print(exc, file=sys.stderr)
-        return 1
     lib = library.load(library.default_folders(args.library)
                        + ([args.rubric] if Path(args.rubric).is_file() else []))
     try:
-        rubric = lib.find("rubric", args.rubric).model
+        return lib.find("rubric", args.rubric).model
     except LookupError as exc:
         print(f"roleplay grade: {exc}", file=sys.stderr)
-        return 1
-    # provider retries are said on stderr, so --json output stays clean
-    _, judge, _ = players(settings, notice=lambda m: print(f"({m})", file=sys.stderr, flush=True))
-    graded, call_grades, card = asyncio.run(grade_transcript(turns, rubric, judge))
-    if args.json:
-        print(json.dumps(grades_json(rubric.id, card.score, graded, call_grades), indent=2))
-        return 0
-    print(f"{rubric.title}: {settings.mode_label()}")
+        return None
+
+
+def _grade_report(rubric, settings, graded, card) -> None:  # noqa: ANN001
+    """One call's grades, turn by turn, and its score (the header line is the caller's)."""
+    from .engine.grading import effective
+
     for turn in graded:
         who = "Rep  " if turn.speaker == "rep" else "Buyer"
         print(f"\n{who}: {turn.text}")
-        from .engine.grading import effective
-
         for g in effective(turn.grades).values():
             if g.verdict == "n/a" or (g.verdict == "ungraded" and not settings.online):
                 continue
@@ -150,7 +162,111 @@ def cmd_grade(args: argparse.Namespace) -> int:
     print(f"\nScore: {score}{verdict}")
     if card.practise_next:
         print(f"Practise next: {card.practise_next}: {card.practise_tip}")
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .practice import grade_transcript, grades_json, players
+    from .transcripts import TranscriptError, read_transcript
+
+    settings = _settings(args)
+    paths: list[Path] = args.transcripts
+    if len(paths) > 1 or paths[0].is_dir():
+        return _grade_batch(args, settings, paths)
+    try:
+        turns = read_transcript(paths[0])
+    except TranscriptError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    rubric = _grade_rubric(args)
+    if rubric is None:
+        return 1
+    # provider retries are said on stderr, so --json output stays clean
+    _, judge, _ = players(settings, notice=lambda m: print(f"({m})", file=sys.stderr, flush=True))
+    graded, call_grades, card = asyncio.run(grade_transcript(turns, rubric, judge))
+    if args.json:
+        print(json.dumps(grades_json(rubric.id, card.score, graded, call_grades), indent=2))
+        return 0
+    print(f"{rubric.title}: {settings.mode_label()}")
+    _grade_report(rubric, settings, graded, card)
     return 0
+
+
+def _grade_batch(args: argparse.Namespace, settings, paths: list[Path]) -> int:  # noqa: ANN001
+    """Several transcripts (or folders of them) in one process: the library, the rubric and the
+    judge are set up once. With --json, one JSON document a line (JSON Lines), each with its
+    "file"; a file that cannot be read gets {"file", "error"} and the others are still graded."""
+    import asyncio
+    from collections import deque
+
+    from .practice import grade_transcript, grades_json, players
+    from .transcripts import TranscriptError, read_transcript
+
+    rubric = _grade_rubric(args)
+    if rubric is None:
+        return 1
+    files = _transcript_files(paths)
+    _, judge, _ = players(settings, notice=lambda m: print(f"({m})", file=sys.stderr, flush=True))
+
+    async def grade(path: Path, problem: str | None):  # noqa: ANN202
+        if problem is not None:
+            return None, problem
+        try:
+            turns = read_transcript(path)
+        except TranscriptError as exc:
+            return None, str(exc)
+        try:
+            return await grade_transcript(turns, rubric, judge), None
+        except Exception as exc:  # one bad file never stops the others, nor ends in a traceback
+            return None, f"{path}: could not be graded: {exc or type(exc).__name__}"
+
+    async def in_order():  # noqa: ANN202
+        # Offline, one file after another (the signals are instant); with a model judge, a few
+        # files at once, so the judge is kept busy, and still reported in the order given.
+        window = 4 if settings.online else 1
+        running: deque = deque()
+        for path, problem in files:
+            running.append((path, asyncio.ensure_future(grade(path, problem))))
+            if len(running) >= window:
+                path_, task = running.popleft()
+                yield path_, await task
+        while running:
+            path_, task = running.popleft()
+            yield path_, await task
+
+    failed: list[str] = []
+    turns_graded = 0
+
+    async def run() -> None:
+        nonlocal turns_graded
+        if not args.json:
+            print(f"{rubric.title}: {settings.mode_label()}")
+        async for path, (result, problem) in in_order():
+            if problem is not None:
+                failed.append(str(path))
+                print(problem, file=sys.stderr, flush=True)
+                if args.json:
+                    print(json.dumps({"file": str(path), "error": problem}), flush=True)
+                else:
+                    print(f"\n==> {path} <==\nNot graded: {problem}", flush=True)
+                continue
+            graded, call_grades, card = result
+            turns_graded += len(graded)
+            if args.json:
+                print(json.dumps({"file": str(path),
+                                  **grades_json(rubric.id, card.score, graded, call_grades)}))
+            else:
+                print(f"\n==> {path} <==")
+                _grade_report(rubric, settings, graded, card)
+
+    asyncio.run(run())
+    graded_files = len(files) - len(failed)
+    named = ", ".join(failed[:5]) + (f" and {len(failed) - 5} more" if len(failed) > 5 else "")
+    summary = (f"Graded {graded_files} of {_count(len(files), 'transcript')} ({_count(turns_graded, 'turn')})"
+               + (f"; {len(failed)} could not be graded: {named}" if failed else "") + ".")
+    print(("" if args.json else "\n") + summary, file=sys.stderr if args.json else sys.stdout)
+    return 1 if failed else 0
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -409,12 +525,15 @@ def build_parser() -> argparse.ArgumentParser:
     _library_args(p)
     p.set_defaults(func=cmd_practice)
 
-    p = sub.add_parser("grade", help="grade an existing transcript against a rubric")
-    p.add_argument("transcript", type=Path, help="a .txt (Rep:/Buyer: lines), .json or .yaml file")
+    p = sub.add_parser("grade", help="grade existing transcripts against a rubric")
+    p.add_argument("transcripts", type=Path, nargs="+", metavar="TRANSCRIPT",
+                   help="a .txt (Rep:/Buyer: lines), .json or .yaml file, or a folder of them; "
+                        "several are graded in one go")
     p.add_argument("--rubric", required=True, help="a rubric id or file")
     p.add_argument("--offline", action="store_true", help="signals only, no model judge")
     p.add_argument("--model", help="the judge's model (any litellm model name)")
-    p.add_argument("--json", action="store_true", help="print the grades as JSON")
+    p.add_argument("--json", action="store_true",
+                   help="print the grades as JSON (several files: one JSON document a line)")
     _library_args(p)
     p.set_defaults(func=cmd_grade)
 
