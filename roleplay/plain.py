@@ -78,17 +78,11 @@ async def run(session: Session, mode: str, out: TextIO = sys.stdout, inp: TextIO
         hint_used = False
         out.flush()
     card = await session.end()
-    score = "ungraded" if card.score is None else f"{card.score:.0f}/100"
-    print(f"\nCall over: {session.state.outcome}. Score: {score}"
-          + ("" if card.passed is None else (" (pass)" if card.passed else " (not passed yet)")), file=out)
-    ungraded = [c.name for c in card.criteria if c.score is None]
-    if ungraded:
-        print(f"The score is based on {len(card.criteria) - len(ungraded)} of {len(card.criteria)} criteria. "
-              f"Not graded (needs a model judge): {'; '.join(ungraded)}", file=out)
-    if card.practise_next:
-        print(f"Practise next: {card.practise_next}. {card.practise_tip}"
-              + (f" Try: roleplay practice {card.practise_scenario}" if card.practise_scenario else ""),
-              file=out)
+    print(f"\nCall over: {session.state.outcome}.", file=out)
+    for line in card.summary_lines():
+        print(line, file=out)
+    if card.practise_scenario:
+        print(f"Try: roleplay practice {card.practise_scenario}", file=out)
     answers = {}
     for question in DEBRIEF:
         print(f"{question} ", end="", file=out)

@@ -71,7 +71,8 @@ async def grade_transcript(turns_in: list[Any], rubric: Rubric, judge: Judge,
     await asyncio.gather(*(grade(i) for i, t in enumerate(turns) if t.speaker == "rep"))
     end = [c for c in rubric.criteria if c.applies == "end-of-call"]
     call_grades = await judge.grade_call(rubric, end, turns)
-    return turns, call_grades, scorecards.build(rubric, turns, call_grades)
+    return turns, call_grades, scorecards.build(rubric, turns, call_grades,
+                                                     flags=scorecards.flags_for(turns))
 
 
 def grades_json(rubric_id: str, score: float | None, turns: list[Turn],

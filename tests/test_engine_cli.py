@@ -72,7 +72,7 @@ def test_plain_practice_history_and_export(tmp_path: Path) -> None:
     proc = run(tmp_path, "practice", "price-objection", "--plain", "--offline", "--rep", "Ana",
                "--seed", "1", stdin=lines)
     assert proc.returncode == 0, proc.stderr
-    assert "offline practice" in proc.stdout and "Hint:" in proc.stdout and "Score:" in proc.stdout
+    assert "offline practice" in proc.stdout and "Hint:" in proc.stdout and "Behaviour score" in proc.stdout
     history = json.loads(run(tmp_path, "history", "--json").stdout)
     assert len(history) == 1 and history[0]["rep"] == "Ana" and history[0]["status"] == "finished"
     sid = history[0]["id"]

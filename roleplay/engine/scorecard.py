@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from ..models import Rubric
 from .grading import effective
 from .records import Grade, Turn
+from .text import clip
 
 ENOUGH_WEIGHT = 0.6
 """The share of the rubric's weight that graded criteria must carry before the score is called a
@@ -54,7 +55,7 @@ FLAG_TIPS = {
     "repeats-earlier-line": "A repeated line earns nothing; build on what the buyer just said.",
 }
 # A flag that costs the business more than any missed nicety leads the practise-next choice.
-_OUTRANKS = ("discount-beyond-authority", "complies-with-brush-off", "talks-to-grader")
+OUTRANKS = ("discount-beyond-authority", "complies-with-brush-off", "talks-to-grader")
 
 
 @dataclass
@@ -96,6 +97,57 @@ class Scorecard:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Scorecard:
+        """A saved scorecard (older ones lack the newer fields, which then take their defaults)."""
+        known = {f for f in cls.__dataclass_fields__}
+        d = {k: v for k, v in data.items() if k in known}
+        d["criteria"] = [CriterionScore(**{**{k: v for k, v in c.items() if k in CriterionScore.__dataclass_fields__},
+                                           "lost": [Lost(**x) for x in c.get("lost", [])]})
+                         for c in data.get("criteria", [])]
+        d["flags"] = [Flag(**f) for f in data.get("flags", [])]
+        return cls(**d)
+
+    @property
+    def practise_label(self) -> str:
+        if self.practise_name:
+            return self.practise_name
+        return next((c.name for c in self.criteria if c.id == self.practise_next), self.practise_next or "")
+
+    def verdict_words(self) -> str:
+        """The score and what it may be called, in plain words: never a pass it cannot back up."""
+        if self.score is None:
+            return "No criterion could be graded."
+        words = f"Behaviour score {self.score:.0f}/100"
+        if self.passed is True:
+            return words + f": passed the rubric (needs {self.passing_score:g})"
+        if self.passed is False:
+            return words + (f": below the rubric's {self.passing_score:g}" if self.score < self.passing_score
+                            else ": not a pass")
+        return words + ": not enough graded to call it a pass or a fail"
+
+    def summary_lines(self) -> list[str]:
+        """The scorecard for a plain terminal: verdict, what it rests on, where points went, flags, next."""
+        out = [self.verdict_words()]
+        if self.note:
+            out.append(self.note)
+        for f in self.flags:
+            if f.kind in OUTRANKS:
+                out.append(f"! Turn {f.turn}: {f.detail}" + (f' ("{clip(f.quote, 80)}")' if f.quote else ""))
+        for c in self.criteria:
+            if c.score is None:
+                state = "n/a (never applied)" if not c.applied else "ungraded (needs a model judge)"
+                out.append(f"  {c.name}: {state}")
+                continue
+            out.append(f"  {c.name}: {c.score * 100:.0f}%")
+            for lost in c.lost[:3]:
+                where = f"turn {lost.turn}" if lost.turn is not None else "the call"
+                out.append(f"      lost at {where}: {lost.reason}")
+        if self.practise_next:
+            out.append(f"Practise next: {self.practise_label}. {self.practise_tip}"
+                       + (f" (why: {self.practise_why})" if self.practise_why else ""))
+        return out
 
 
 def _first_line(text: str) -> str:
@@ -175,7 +227,7 @@ def build(rubric: Rubric, turns: list[Turn], call_grades: list[Grade] = (), *,
     card = Scorecard(rubric=rubric.id, score=score, passed=passed, passing_score=rubric.passing_score,
                      criteria=rows, strengths=strengths, practise_next=None, graded_share=round(share, 3),
                      flags=flags, note=note)
-    serious = [f for kind in _OUTRANKS for f in flags if f.kind == kind]
+    serious = [f for kind in OUTRANKS for f in flags if f.kind == kind]
     costly = sorted((r for r in graded_rows if r.points_lost > 0),
                     key=lambda r: (-r.points_lost, -r.weight))
     if serious:
@@ -205,3 +257,24 @@ def build(rubric: Rubric, turns: list[Turn], call_grades: list[Grade] = (), *,
             card.practise_why = ("everything that could be graded passed; this one needs a model judge "
                                  "to grade, so practise it with one")
     return card
+
+
+def flags_for(turns: list[Turn], *, max_discount_percent: float | None = None,
+              list_price: float | None = None) -> list[Flag]:
+    """The moments a manager must hear about, found again by the signals on each rep turn."""
+    from .grading import analyse
+
+    out: list[Flag] = []
+    buyer_last, before = "", []
+    for t in turns:
+        if t.speaker == "buyer":
+            buyer_last = t.text or buyer_last
+            continue
+        signals = analyse(t.text, buyer_last, before, max_discount_percent=max_discount_percent,
+                          list_price=list_price)
+        before.append(t.text)
+        for kind in FLAG_NAMES:
+            r = signals[kind]
+            if r.hit and (kind != "repeats-earlier-line" or r.value == 1.0):
+                out.append(Flag(t.index, kind, r.detail, r.evidence[0] if r.evidence else ""))
+    return out

@@ -159,6 +159,8 @@ class Session:
             line = buyer.opening(setup.context, seed) or (opener.line if opener else "")
             first = Turn(index=0, speaker="buyer", text=line)
         state.last_move = "objection" if opener is not None else None
+        if opener is not None:
+            state.voiced[opener.id] = 0
         session._save(first)
         return session
 
@@ -221,14 +223,16 @@ class Session:
         s = self.setup
         buyer_last = next((t.text for t in reversed(self.turns) if t.speaker == "buyer"), "")
         rep_before = [t.text for t in self.turns if t.speaker == "rep"]
-        signals = analyse(text, buyer_last, rep_before)
+        brief = s.scenario.rep_brief
+        signals = analyse(text, buyer_last, rep_before, max_discount_percent=brief.max_discount_percent,
+                          list_price=brief.list_price)
         after_objection = self.state.last_move == "objection"
         grades = signal_grades(s.rubric, signals, after_objection=after_objection)
         index = (self.turns[-1].index + 1) if self.turns else 0
         turn = Turn(index=index, speaker="rep", text=text, grades=grades, hint_used=hint_used)
         new_state, move = advance(self.state, text, signals, {g.criterion: g for g in grades},
                                   s.scenario, s.persona, s.rubric, s.difficulty,
-                                  seed=self.seed + index)
+                                  seed=self.seed + index, buyer_last=buyer_last)
         new_state.last_move = move.kind
         self.past.append(self.state)
         self.state, self.pending = new_state, move
@@ -345,6 +349,8 @@ class Session:
                     return
                 turn = Turn(index=index, speaker="buyer", text=shown.strip())
             self.pending = None
+            if move.kind == "objection" and move.objection is not None:
+                self.state.voiced[move.objection.id] = index  # hints quote what was actually said
             self._save(turn)
             await queue.put(BuyerTurnSaved(turn, move, self.state))
         finally:
@@ -374,7 +380,10 @@ class Session:
         s, p, d = self.state, self.setup.persona, self.setup.difficulty
         if s.open_objection:
             o = next(o for o in p.objections if o.id == s.open_objection)
-            return f"They objected: \"{o.line}\". {o.resolved_by}"
+            said = next((t.text for t in self.turns
+                         if t.index == s.voiced.get(o.id) and t.speaker == "buyer" and t.text), None)
+            quote = f"They objected: \"{said}\". " if said else "They have a concern open. "
+            return quote + o.resolved_by
         if s.trust >= d.trust_to_agree:
             return f"They are ready. Ask for it, with a day and time: {self.setup.scenario.objective.milestone}"
         for fact in p.hidden_facts:
@@ -395,7 +404,10 @@ class Session:
             call_grades = await self.judge.grade_call(
                 s.rubric, end_criteria, self.turns, context=JudgeContext.from_state(self.state, s.persona))
             self.store.add_grades(self.id, CALL, call_grades)
-        card = scorecards.build(s.rubric, self.turns, call_grades)
+        brief = s.scenario.rep_brief
+        flags = scorecards.flags_for(self.turns, max_discount_percent=brief.max_discount_percent,
+                                     list_price=brief.list_price)
+        card = scorecards.build(s.rubric, self.turns, call_grades, outcome=self.state.outcome, flags=flags)
         if card.practise_next and self.recommend:
             card.practise_scenario = self.recommend(card.practise_next)
         self._save_usage()

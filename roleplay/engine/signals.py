@@ -115,8 +115,12 @@ def _dedupe(items: Sequence[str]) -> tuple[str, ...]:
 
 
 def _quote(s: str, limit: int = 60) -> str:
+    """A short quote for a detail line, cut at a word boundary (never mid-word)."""
     s = " ".join(s.split())
-    return f'"{s}"' if len(s) <= limit else f'"{s[: limit - 3].rstrip()}..."'
+    if len(s) <= limit:
+        return f'"{s}"'
+    cut = s[: limit - 3].rsplit(" ", 1)[0] if " " in s[: limit - 3] else s[: limit - 3]
+    return f'"{cut.rstrip(",;:-")}..."'
 
 
 def _plural(n: int, word: str, many: str | None = None) -> str:

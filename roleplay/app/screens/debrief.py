@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -13,39 +11,12 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Label, Static, TextArea
 
 from ...engine.grading import effective
+from ...engine.scorecard import OUTRANKS, Scorecard
+from ...engine.text import clip
 from .home import local_time
 
 QUESTIONS = ("What went well?", "What didn't go well?", "What did you learn?",
              "What will you do differently next time?")
-_WORD = re.compile(r"[a-z0-9']{4,}")
-_COMMON = {"what", "your", "have", "with", "that", "this", "they", "them", "their", "about", "does",
-           "would", "could", "when", "which", "there", "were", "will", "from", "into", "much", "many",
-           "how", "ask", "asks"}
-
-
-def planned_items(plan: dict | None) -> list[tuple[str, str]]:
-    """(kind, text) for each planned question and piece of information to find out."""
-    if not plan:
-        return []
-    out = []
-    for kind in ("questions", "information"):
-        for line in (plan.get(kind) or "").splitlines():
-            text = line.strip(" -•*\t").rstrip(" ?.")
-            if text:
-                out.append((kind, text))
-    return out
-
-
-def covered(item: str, asked: list[str]) -> bool:
-    """Whether one of the rep's questions covered a planned item: at least two thirds of its key
-    words (by their first five letters) in the same question."""
-    words = {w[:5] for w in _WORD.findall(item.lower()) if w not in _COMMON}
-    if not words:
-        return False
-    need = max(1, -(-2 * len(words) // 3))
-    return any(sum(1 for w in words if w in q) >= need for q in asked)
-
-
 class DebriefScreen(Screen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save answers", priority=True),
@@ -61,19 +32,20 @@ class DebriefScreen(Screen):
         store = self.app.store
         row = store.session(self.session_id)
         self.row = row
-        card = row.scorecard or {}
+        card = Scorecard.from_json(row.scorecard) if row.scorecard else None
+        self.card = card
         turns = store.turns(row.id)
         yield Header()
         with VerticalScroll(id="debrief"):
             yield Static(self.headline(row, card), id="headline")
             table = DataTable(id="scorecard", cursor_type="none", show_cursor=False)
             yield table
-            if card.get("practise_next"):
-                name = next((c["name"] for c in card["criteria"] if c["id"] == card["practise_next"]),
-                            card["practise_next"])
-                yield Static(Text.assemble(("Practise next: ", "bold"), (name, "bold cyan"), "\n",
-                                           card.get("practise_tip", "")), id="next")
-                target = card.get("practise_scenario") or row.scenario_id
+            if card is not None and card.practise_next:
+                yield Static(Text.assemble(("Practise next: ", "bold"), (card.practise_label, "bold cyan"), "\n",
+                                           card.practise_tip,
+                                           (f"\nWhy this one: {card.practise_why}" if card.practise_why else "",
+                                            "dim")), id="next")
+                target = card.practise_scenario or row.scenario_id
                 title = self.app.lib.scenarios[target].model.title if target in self.app.lib.scenarios else target
                 yield Button(f"Practise it now: {title}", variant="primary", id="practise-next")
             plan_text = self.plan_check(row, turns)
@@ -95,16 +67,23 @@ class DebriefScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#debrief", VerticalScroll).scroll_home(animate=False)
-        row, card = self.row, self.row.scorecard or {}
+        row, card = self.row, self.card
         self.title = row.scenario_title
         self.sub_title = f"Debrief · {row.rep}"
         table = self.query_one("#scorecard", DataTable)
-        table.add_columns("Criterion", "Weight", "Score", "Last time")
+        table.add_columns("Criterion", "Weight", "Score", "Where points went", "Last time")
         before = self.previous()
         old = {c["id"]: c["score"] for c in (before.scorecard or {}).get("criteria", [])} if before else {}
-        for c in card.get("criteria", []):
-            table.add_row(c["name"], f"{c['weight']:g}", pct(c["score"]), pct(old.get(c["id"])) if before else "-")
-        if card.get("practise_next"):
+        for c in (card.criteria if card else []):
+            if c.score is None:
+                score, where = ("n/a", "never applied") if not c.applied else ("ungraded", "needs a model judge")
+            else:
+                score = pct(c.score)
+                turns = [f"{x.turn}" for x in c.lost if x.turn is not None]
+                where = ("turn " + ", ".join(turns[:4]) + ("…" if len(turns) > 4 else "") if turns else
+                         "across the call" if c.lost else "-")
+            table.add_row(c.name, f"{c.weight:g}", score, where, pct(old.get(c.id)) if before else "-")
+        if card is not None and card.practise_next:
             self.query_one("#practise-next", Button).focus(scroll_visible=False)
 
     def previous(self):  # noqa: ANN201 - store.SessionRow | None
@@ -112,59 +91,62 @@ class DebriefScreen(Screen):
         earlier = [r for r in rows if r.id != self.row.id and r.started <= self.row.started]
         return earlier[0] if earlier else None
 
-    def headline(self, row, card: dict) -> Text:  # noqa: ANN001
+    def headline(self, row, card: Scorecard | None) -> Text:  # noqa: ANN001
         words, style = {"won": ("Objective reached", "bold green"),
                         "walked-away": ("Objective not reached: the buyer ended it", "bold red"),
                         "ended-by-rep": ("Objective not reached: you ended the call", "bold yellow"),
                         }.get(row.outcome, (row.outcome, "bold"))
         out = Text()
         out.append(f"{words}.\n", style=style)
-        if row.score is None:
+        if card is None or card.score is None:
             out.append("No criterion could be graded.", style="yellow")
         else:
-            # The rubric score is about behaviour; it is shown beside the outcome, never instead of it.
-            out.append(f"Behaviour score {row.score:.0f}/100: ", style="bold")
-            if row.passed:
-                out.append(f"passed the rubric (needs {card.get('passing_score', 0):g})", style="green")
-            else:
-                out.append(f"below the rubric's {card.get('passing_score', 0):g}", style="red")
+            # The rubric score is about behaviour; it is shown beside the outcome, never instead of it,
+            # and is called a pass only when enough of the rubric was graded.
+            out.append(card.verdict_words(), style={True: "green", False: "red", None: "yellow"}[card.passed])
             graded = sum(1 for t in self.app.store.turns(row.id) if t.speaker == "rep")
             if graded < 3:
                 out.append(f" · only {graded} turn{'s' if graded != 1 else ''} to judge by", style="dim")
-            criteria = card.get("criteria", [])
-            scored = sum(1 for c in criteria if c["score"] is not None)
-            if scored < len(criteria):
-                out.append(f"\nBased on {scored} of {len(criteria)} criteria; the others need a model judge.",
-                           style="yellow")
+            if card.note:
+                out.append(f"\n{card.note}", style="yellow")
+        for f in (card.flags if card else []):
+            if f.kind in OUTRANKS:
+                out.append(f"\n! Turn {f.turn}: {f.detail}", style="bold red")
         before = self.previous()
         if before is not None and before.score is not None and row.score is not None:
             change = row.score - before.score
             out.append(f"\n{'+' if change >= 0 else ''}{change:.0f} against your last attempt "
                        f"({before.score:.0f}, {local_time(before.started)[:10]}).",
                        style="green" if change >= 0 else "red")
-        if card.get("strengths"):
-            names = {c["id"]: c["name"] for c in card["criteria"]}
-            out.append("\nStrengths: " + "; ".join(names.get(s, s) for s in card["strengths"]))
-        ungraded = [c["name"] for c in card.get("criteria", []) if c["score"] is None]
-        if ungraded:
-            out.append(f"\nNot graded: {'; '.join(ungraded)}", style="dim")
+        if card is not None and card.strengths:
+            names = {c.id: c.name for c in card.criteria}
+            out.append("\nStrengths: " + "; ".join(names.get(s, s) for s in card.strengths))
         return out
 
     def plan_check(self, row, turns) -> Text | None:  # noqa: ANN001
-        items = planned_items(row.plan)
+        from ...engine.plan import check
+
+        entry = self.app.lib.scenarios.get(row.scenario_id)
+        persona = self.app.lib.persona_of(entry.model) if entry else None
+        revealed = ((row.state or {}).get("state") or {}).get("revealed", [])
+        items = check(row.plan, turns, persona, revealed)
         if not items:
             return None
-        from ...engine.signals import SignalContext, question
-
-        asked = [q.lower() for t in turns if t.speaker == "rep"
-                 for q in question(t.text, SignalContext()).evidence]
         out = Text()
-        out.append("Your plan, against what you asked\n", style="bold")
-        for kind, item in items[:8]:
-            did = covered(item, asked)
+        out.append("Your plan, against what happened\n", style="bold")
+        for item in items[:8]:
+            did = item.asked or item.found is not None
             out.append("✓ " if did else "✗ ", style="green" if did else "red")
-            what = "You planned to ask" if kind == "questions" else "You planned to find out"
-            out.append(f"{what}: “{item}”. {'You did.' if did else 'You did not ask about it.'}\n")
+            what = "You planned to ask" if item.kind == "questions" else "You planned to find out"
+            if item.kind == "questions" and item.asked:
+                result = "You did."
+            elif item.found is not None:
+                result = f"You found out: “{clip(item.found, 70)}”"
+            elif item.asked:
+                result = "You asked, but did not get the answer yet."
+            else:
+                result = "You did not ask about it."
+            out.append(f"{what}: “{item.text}”. {result}\n")
         return out
 
     def transcript(self, turns) -> Text:  # noqa: ANN001
@@ -183,7 +165,7 @@ class DebriefScreen(Screen):
                                "ungraded": ("?", "yellow")}[g.verdict]
                 out.append(f"   {mark} {names.get(g.criterion, g.criterion)}", style=style)
                 if g.evidence:
-                    out.append(f"  “{g.evidence[0][:60]}”", style="italic")
+                    out.append(f"  “{clip(g.evidence[0], 70)}”", style="italic")
                 out.append("\n")
         del buyer
         return out
@@ -209,8 +191,8 @@ class DebriefScreen(Screen):
 
     @on(Button.Pressed, "#practise-next")
     def action_practise_next(self) -> None:
-        card = self.row.scorecard or {}
-        target = card.get("practise_scenario") or self.row.scenario_id
+        card = self.card
+        target = (card.practise_scenario if card else None) or self.row.scenario_id
         self.action_save()
         self.app.pop_screen()
         self.app.start_practice(target, self.row.difficulty)

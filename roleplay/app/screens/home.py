@@ -94,8 +94,8 @@ class HomeScreen(Screen):
                          if r.scorecard and r.scorecard.get("practise_next")), None)
             if last is not None:
                 card = last.scorecard
-                name = next((c["name"] for c in card["criteria"] if c["id"] == card["practise_next"]),
-                            card["practise_next"])
+                name = card.get("practise_name") or next(
+                    (c["name"] for c in card["criteria"] if c["id"] == card["practise_next"]), card["practise_next"])
                 where = f" (try {moment(card['practise_scenario'])})" if card.get("practise_scenario") else ""
                 lines.append(f"[b]Practise next:[/b] {name}{where}: {card.get('practise_tip', '')}")
         self.query_one("#status", Static).update("\n".join(lines))

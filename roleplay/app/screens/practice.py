@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static, TextArea
 
 from ...engine.grading import effective
+from ...engine.text import clip
 from ...engine.session import (
     BuyerPiece,
     BuyerTurnSaved,
@@ -385,13 +386,6 @@ def reaction(move, difficulty) -> Text:  # noqa: ANN001 - state.Move, models.Dif
         "walked-away": ("They ended it", "bold red"),
     }.get(move.kind, (move.kind, ""))
     return Text.assemble(("Buyer: ", "bold"), (words[0], words[1]), trust)
-
-
-def clip(text: str, n: int) -> str:
-    if len(text) <= n:
-        return text
-    cut = text[: n - 1]
-    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(",;:") + "…"
 
 
 def short_mode(settings) -> str:  # noqa: ANN001
