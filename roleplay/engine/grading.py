@@ -87,12 +87,60 @@ def effective(grades: Iterable[Grade]) -> dict[str, Grade]:
 
 
 _PUSHBACK = re.compile(
-    r"\b(too (expensive|much|high)|more than (double|twice|we)|out of (line|budget)|no budget|"
-    r"can'?t (afford|justify|do)|not (interested|a priority|now|this (quarter|year))|"
-    r"just send|send me (the|some|an?) |we'?re (fine|good|happy|all set)|already (have|use|got)|"
-    r"don'?t (need|see|think)|next (quarter|year)|bad time|not sure|why would)", re.IGNORECASE)
+    r"""(?:
+      ^\W*no\b(?![\s,]+(?:idea|never|problem|worries|rush|,?\s*that's|it's\s+fine))
+    | \b(?:too|way\s+too|pretty|really)\s+(?:expensive|much|high|pricey|steep|risky|complicated|early|late|soon)
+    | \bmore\s+than\s+(?:double|twice|we\s+(?:pay|spend|budgeted))|\b(?:double|twice|triple)\s+(?:what|the)\b
+    | \b(?:cheaper|half\s+(?:this|that|the\s+price)|quoted\s+us|hard\s+to\s+beat|for\s+free|offered\s+us)\b
+    | \bwhy\s+would\s+(?:I|we)\b | \bout\s+of\s+(?:line|budget|the\s+question)\b | \bno\s+budget\b
+    | \b(?:can'?t|cannot|couldn'?t|won'?t|wouldn'?t)\s+(?:afford|justify|do|walk|hand|have|approve|buy|see|take|sign|
+        spare|pull|get|make|move|commit|go|put|risk|touch|start|add|deal)\b
+    | \bnot\s+(?:interested|a\s+priority|now|this\s+(?:quarter|year|month)|happening|going\s+to|signing|my\s+call|
+        the\s+(?:guy|person|one)|sure\s+(?:it|that|this|we|I)|pulling|a\s+problem\s+we|even\s+close|in\s+the\s+budget|for\s+us|
+        something\s+we|ready|convinced|buying|worth)\b
+    | \bisn'?t\s+(?:my\s+call|happening|a\s+priority|going\s+to|where|for\s+us|worth)\b
+    | \b(?:don'?t|doesn'?t|didn'?t)\s+(?:need|see|think|care|want|get|have\s+(?:time|the|budget|room)|really\s+(?:get|need|see)|
+        answer|tell|take|buy|trust|believe|matter)\b
+    | \b(?:just\s+)?send\s+(?:me|it|over|us)\b|\bemail\s+(?:me|it)\b|^\W*email\W*$|\bin\s+an\s+email\b|\bbrochure\b|one-pager
+    | \b(?:I'?ll|let\s+me)\s+(?:review|look|take\s+a\s+look|think|run\s+it|socialize|circle|get\s+back|check\s+with|talk\s+to\s+(?:the|my))
+    | \bcircle\s+back\b|\bget\s+back\s+to\s+you\b|\brevert\b|\bnext\s+(?:quarter|year|fiscal)\b|\bin\s+(?:september|q[1-4]|the\s+new\s+year)\b
+    | \bwe(?:'re|\s+are)\s+(?:fine|good|happy|all\s+set|ok(?:ay)?|covered|not\s+(?:ready|looking|interested))\b
+    | \b(?:it|that|this)\s+works\.?\s*$|\bwe(?:'ve|\s+have)\s+(?:done\s+fine|got\s+a\s+system|managed|survived)|\bwe\s+survived\b
+    | \bkeeps?\s+up\b|\bhandles?\s+it\s+fine\b|\binside\s+out\b|\bnot\s+a\s+problem\s+we\s+have\b
+    | \balready\s+(?:have|use|pay|got|own|run)\b
+    | \b(?:every\s+vendor|everyone(?:'s|\s+says)|heard\s+(?:the|that|it)\s+(?:pitch|before)|heard\s+that\s+before|all\s+the\s+same)\b
+    | \bstill\s+(?:double|too|more|september|no|not)\b|\bit'?s\s+still\b|^\W*still\b
+    | \b(\w+(?:-\w+)?)\s+is\s+\1\b
+    | \b(?:maxed\s+out|underwater|buried|slammed\s+(?:thr|until)|enough\s+on\s+(?:their|my|our)\s+plate|no\s+time|
+        don'?t\s+have\s+time|worst\s+(?:possible\s+)?(?:time|month)|bad\s+time|froze|frozen|freeze|budget\s+season|forget\s+(?:it|march|about))\b
+    | \b(?:tried|burned|hated|back\s+on\s+paper|last\s+rep|over\s+my\s+head|doesn'?t\s+take\s+vendor|trusts\s+me,?\s+not|
+        decide\s+what\s+(?:she|he|they)\s+sees?|who\s+eats|what\s+happens\s+to\s+(?:my|our)|you'?re\s+a\s+startup|
+        possibly|dodging|try\s+again|rather\s+you\s+didn'?t|please\s+don'?t|I'?m\s+out|don'?t\s+ask)\b
+    | \b(?:your|those)\s+(?:customers|references|branches)\s+(?:aren'?t|are\s+(?:your|the\s+mess))
+    | \bif\s+you\s+found\s+it\b|\byou\s+haven'?t\b|\bright\.\s*$|^\W*(?:mm|hm+|typically|maybe)\b[.,]
+    | \bwhy\s+(?:should|would|do)\s+(?:I|we)\b|\bwhat'?s\s+in\s+it\s+for\b|\bbut\s+(?:it'?s\s+not|not)\b
+    | \b(?:I|we|they|she|he|it|that|this|you)\s+(?:\w+\s+)?(?:don'?t|doesn'?t|can'?t|won'?t|isn'?t|aren'?t|haven'?t|
+        wouldn'?t|couldn'?t|shouldn'?t|never)\b(?!\s+(?:hurt|be\s+(?:bad|a\s+problem)|mind))
+    | ^\W*but\b|\bbut\s+(?:I|we|it|that|this|the|my|our|honestly|frankly)\b(?![^.]*\b(?:can|could|will|would)\s+(?:make|live|try|see))
+    | \b(?:worried|concerned|nervous|sceptical|skeptical|doubt|risky|risk|expensive|pricey|costly)\b
+    | \b(?:I'm|I\s+am|we're|we\s+are|they're|they\s+are|it's|that's|he's|she's|you're)\s+not\b(?!\s+sure\s+(?:of|how\s+many|what))
+    | \b(?:nobody|no\s+one|non-starter|deal-?breaker|rather\s+not|not\s+at\s+this\s+time|slow\s+down|you\s+can\s+try|
+        couldn'?t\s+be\s+worse|heard\s+(?:that|this)\s+one|that'?s\s+it\.?$|aren'?t\s+mine|convince)\b
+    )""",
+    re.IGNORECASE | re.VERBOSE | re.MULTILINE)
+# A line that settles its own concern ("it's higher than I hoped, but I can make the case") is not one.
+_SETTLED = re.compile(
+    r"""^\W*(?:yes|yeah|sure|great|perfect|absolutely|ok(?:ay)?)\b[^.?!]*\bsend\b|\b(?:but\s+I\s+can\s+(?:make|live|see)|not\s+crazy|that\s+helps|(?:a\s+lot\s+)?less\s+than\s+I\s+(?:assumed|thought)|
+    not\s+an\s+issue|(?:could|can)\s+live\s+with|is\s+doable|that'?s\s+smart|makes\s+sense|sounds\s+good|let'?s\s+do\s+it|
+    works\s+for\s+me|(?:I'?m|we'?re)\s+in\b|fair\s+enough|in\s+the\s+range|I'?d\s+like\s+to\s+(?:see|call|try)|
+    not\s+(?:that|too)\s+risky|that'?s\s+a\s+formality|we\s+can\s+do\s+it|go\s+ahead|I'?ll\s+(?:bring|send\s+(?:her|him|them)\s+an?\s+invite))\b""",
+    re.IGNORECASE | re.VERBOSE)
 
 
 def looks_like_objection(buyer_line: str) -> bool:
-    """For a pasted call, where no state says so: whether the buyer's line pushes back."""
-    return bool(_PUSHBACK.search(buyer_line))
+    """For a pasted call, where no state says so: whether the buyer's line pushes back (or presses
+    or repeats an objection, which keeps it open for the rep's next answer)."""
+    text = buyer_line.replace("\u2019", "'")
+    if not text.strip() or _SETTLED.search(text):
+        return False
+    return bool(_PUSHBACK.search(text))

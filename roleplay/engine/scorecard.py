@@ -120,12 +120,15 @@ class Scorecard:
         if self.score is None:
             return "No criterion could be graded."
         words = f"Behaviour score {self.score:.0f}/100"
+        if self.passed is None:
+            # Too little graded: the number leads nothing, so it is not the headline.
+            return (f"Behaviour score: too little graded to call it ({self.graded_share:.0%} of the rubric's "
+                    f"weight; {self.score:.0f}/100 on that part)")
         if self.passed is True:
             return words + f": passed the rubric (needs {self.passing_score:g})"
         if self.passed is False:
             return words + (f": below the rubric's {self.passing_score:g}" if self.score < self.passing_score
                             else ": not a pass")
-        return words + ": not enough graded to call it a pass or a fail"
 
     def summary_lines(self) -> list[str]:
         """The scorecard for a plain terminal: verdict, what it rests on, where points went, flags, next."""
@@ -212,7 +215,8 @@ def build(rubric: Rubric, turns: list[Turn], call_grades: list[Grade] = (), *,
     note = ""
     if score is not None and share < ENOUGH_WEIGHT:
         passed = None
-        ungraded_names = [r.name for r in rows if r.score is None and r.applied]
+        signal_of = {c.id: c.signal for c in rubric.criteria}
+        ungraded_names = [r.name for r in rows if r.score is None and (r.applied or signal_of[r.id] is None)]
         note = (f"The score rests on {len(graded_rows)} of {len(rows)} criteria, {share:.0%} of the rubric's "
                 f"weight ({ENOUGH_WEIGHT:.0%} is needed to call it a pass or a fail)")
         note += (f"; a model judge would add: {', '.join(ungraded_names)}." if ungraded_names else ".")

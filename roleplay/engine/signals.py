@@ -322,13 +322,26 @@ def _question_kind(sent: str) -> str | None:
     return _CLOSED if asked else None
 
 
+# "Does that make sense?" after a statement checks for a nod; it hands the buyer nothing to answer.
+_CHECK_IN = re.compile(
+    r"^(?:(?:so|and|ok(?:ay)?|right)[\s,]+)?(?:does\s+(?:that|this|it)\s+(?:make\s+sense|sound\s+(?:good|ok(?:ay)?|fair|right|"
+    r"interesting)|help|work\s+for\s+you)|(?:that\s+)?makes?\s+sense|sounds?\s+(?:good|ok(?:ay)?|fair|interesting)|"
+    r"(?:is\s+)?that\s+(?:helpful|fair|ok(?:ay)?|clear)|(?:are\s+you\s+)?with\s+me|you\s+know\s+what\s+I\s+mean|right|"
+    r"(?:how\s+does\s+that|what\s+do\s+you\s+think(?:\s+of\s+that)?|thoughts)|interested)\s*\?+[\"')\]]*$",
+    re.I,
+)
+
+
 def _questions(text_plain: str, spans: list[tuple[int, int]] | None = None) -> list[tuple[int, int, str]]:
     """(start, end, 'open'|'closed') for each question sentence."""
     if spans is None:
         spans = _sentences(text_plain)
     out = []
-    for s, e in spans:
-        kind = _question_kind(text_plain[s:e])
+    for i, (s, e) in enumerate(spans):
+        sent = text_plain[s:e]
+        kind = _question_kind(sent)
+        if kind and i > 0 and _CHECK_IN.match(sent.strip()) and not _question_kind(text_plain[slice(*spans[i - 1])]):
+            continue  # a check-in tacked onto a statement or a pitch
         if kind:
             out.append((s, e, kind))
     return out
@@ -596,7 +609,9 @@ def acknowledgment(text: str, ctx: SignalContext) -> SignalResult:
             # a stock word counts only beside words of the rep's own about the buyer
             marked = mark is not None and len(_TOKEN.findall(beside.lower())) >= 2
             enough = (restate_ok and len(shared) >= need) or (marked and (shared or _YOU.search(beside)))
-            if enough and not _cancelled(plain, spans, i, e):
+            but = _BUT_IN.search(sent)
+            taken = but is not None and not _question_kind(sent[but.end() :])
+            if enough and not taken and not _cancelled(plain, spans, i, e):
                 evidence.append(text[s:e])
                 words = ", ".join(f'"{w}"' for w in shared[:4])
                 reasons.append(f"restated the buyer's words ({words})")
@@ -1156,10 +1171,15 @@ def content_words(text: str) -> set[str]:
 
 
 def _near(a: list[str], b: list[str]) -> bool:
+    """The same sentence again, nearly word for word, and about the same things (a new topic in
+    the same frame, "what does X cost you?" after "what does Y cost you?", is not a repeat)."""
     if not a or not b:
         return False
     if a == b:
         return True
+    ca, cb = _content(" ".join(a)), _content(" ".join(b))
+    if ca != cb and (not ca or not cb or len(ca.keys() & cb.keys()) / len(ca.keys() | cb.keys()) < 0.8):
+        return False
     sa, sb = set(a), set(b)
     if len(sa & sb) / len(sa | sb) >= 0.75:
         return True
@@ -1272,7 +1292,9 @@ def feature_pitch(text: str, ctx: SignalContext) -> SignalResult:
     early = [(i, m) for i, m in pitched if first_q is None or i < first_q or i == first_q]
     if not early:
         return SignalResult("feature-pitch", False, (), "described the product only after asking a question", n_markers)
-    buyer_asked = "?" in ctx.buyer_last
+    buyer_plain = _plain(ctx.buyer_last)
+    buyer_asked = any(_question_kind(buyer_plain[a:b]) and len(buyer_plain[a:b].split()) >= 3
+                      for a, b in _sentences(buyer_plain))
     pitch_sentences = {i for i, _ in early}
     if buyer_asked and first_q is not None and len(pitch_sentences) <= 2 and first_q not in pitch_sentences:
         return SignalResult(
