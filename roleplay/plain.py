@@ -110,6 +110,10 @@ def _show(event, session: Session, out: TextIO) -> None:  # noqa: ANN001
     elif isinstance(event, BuyerTurnSaved):
         t = event.turn
         print(f"{name}: {t.text}" if t.text else f"({t.note})", file=out)
+        from .engine.state import REACTIONS
+
+        if event.move.kind in ("repeat", "off-script", "complied", "pushy-close", "discount"):
+            print(f"  ({REACTIONS[event.move.kind][0]})", file=out)
         if session.setup.difficulty.show_mood:
             st = event.state
             print(f"  (trust {st.trust}, patience {st.patience} turns)", file=out)

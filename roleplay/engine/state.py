@@ -27,6 +27,25 @@ _PRICE = re.compile(r"\b(price|pricing|\$\s?\d|budget|expensive|discount|quote|l
                     re.IGNORECASE)
 
 
+REACTIONS: dict[str, tuple[str, str]] = {
+    "good": ("Landed well", "good"),
+    "weak": ("Fell flat", "bad"),
+    "neutral": ("No change", "dim"),
+    "pushy-close": ("Too early: the buyer isn't ready to agree yet", "bad"),
+    "discount": ("Discount offered: the first price now looks made up", "bad"),
+    "reveal": ("You earned new information", "good"),
+    "objection": ("New objection: handle it before you move on", "warn"),
+    "objection-handled": ("Objection handled", "good"),
+    "silence": ("No reply: nothing in it worth answering", "warn"),
+    "repeat": ("Said before: a repeated line earns nothing and costs patience", "bad"),
+    "off-script": ("That was not said to the buyer: it earns nothing", "bad"),
+    "complied": ("You agreed to just send it: the buyer has what they wanted and ends the call", "bad"),
+    "won": ("They agreed", "win"),
+    "walked-away": ("They ended it", "lost"),
+}
+"""How the buyer took a turn, in words a rep understands, with a tone for front ends to colour."""
+
+
 @dataclass
 class BuyerState:
     """Everything the buyer 'feels' and 'knows' about this call, as numbers and ids."""

@@ -372,19 +372,11 @@ class PracticeScreen(Screen):
 def reaction(move, difficulty) -> Text:  # noqa: ANN001 - state.Move, models.Difficulty
     """How the buyer took the last turn, in words a rep understands (trust only if shown)."""
     trust = f" (trust {move.trust_delta:+d})" if difficulty.show_mood and move.trust_delta else ""
-    words = {
-        "good": ("Landed well", "green"),
-        "weak": ("Fell flat", "red"),
-        "neutral": ("No change", "dim"),
-        "pushy-close": ("Too early: the buyer isn't ready to agree yet", "red"),
-        "discount": ("Discount offered: the first price now looks made up", "red"),
-        "reveal": ("You earned new information", "green"),
-        "objection": ("New objection: handle it before you move on", "yellow"),
-        "objection-handled": ("Objection handled", "green"),
-        "silence": ("No reply: nothing in it worth answering", "yellow"),
-        "won": ("They agreed", "bold green"),
-        "walked-away": ("They ended it", "bold red"),
-    }.get(move.kind, (move.kind, ""))
+    from ...engine.state import REACTIONS
+
+    text, tone = REACTIONS.get(move.kind, (move.kind, "dim"))
+    words = (text, {"good": "green", "bad": "red", "dim": "dim", "warn": "yellow", "win": "bold green",
+                    "lost": "bold red"}[tone])
     return Text.assemble(("Buyer: ", "bold"), (words[0], words[1]), trust)
 
 
