@@ -152,16 +152,9 @@ def _grade_report(rubric, settings, graded, card) -> None:  # noqa: ANN001
                 continue
             quote = f' "{g.evidence[0]}"' if g.evidence else ""
             print(f"    {g.verdict:>8}  {g.criterion} [{g.source}]{quote}  {g.reason}")
-    if not settings.online:
-        unjudged = [c.name for c in card.criteria if c.score is None]
-        if unjudged:
-            print(f"\nNot graded offline (needs a model judge): {', '.join(unjudged)}")
-    score = "ungraded" if card.score is None else f"{card.score:.1f} / 100"
-    verdict = "" if card.passed is None else (" (pass)" if card.passed else
-                                             f" (below the passing score of {rubric.passing_score:g})")
-    print(f"\nScore: {score}{verdict}")
-    if card.practise_next:
-        print(f"Practise next: {card.practise_next}: {card.practise_tip}")
+    print()
+    for line in card.summary_lines():
+        print(line)
 
 
 def cmd_grade(args: argparse.Namespace) -> int:

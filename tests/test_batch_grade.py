@@ -134,7 +134,7 @@ def test_without_json_each_report_is_under_its_file(calls: Path, capsys) -> None
     heads = [line for line in out.splitlines() if line.startswith("==> ")]
     assert heads == [f"==> {calls / n} <==" for n in ("a-call.txt", "b-call.yaml", "c-call.json", "d-call.yml")]
     report_a = out.split(heads[1])[0]
-    assert "\nScore: " in report_a and "Practise next:" in report_a
+    assert "\nBehaviour score" in report_a and "Practise next:" in report_a
     assert "Not graded: " in out.split(heads[2])[1].split(heads[3])[0]
     assert out.rstrip().endswith("Graded 3 of 4 transcripts (30 turns); 1 could not be graded: "
                                  f"{calls / 'c-call.json'}.")

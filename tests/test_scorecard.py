@@ -73,7 +73,7 @@ def test_once_per_call_never_shown_is_lost_across_the_call() -> None:
     card = build(RUBRIC, turns)
     nxt = next(c for c in card.criteria if c.id == "next-step")
     assert nxt.score == 0.0 and nxt.lost and nxt.lost[0].turn is None
-    assert "turns 1-3" in nxt.lost[0].reason
+    assert "never shown in turns 1-3" in nxt.lost[0].reason
 
 
 def test_a_walk_away_is_never_a_pass() -> None:

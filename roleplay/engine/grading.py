@@ -117,6 +117,7 @@ _PUSHBACK = re.compile(
         decide\s+what\s+(?:she|he|they)\s+sees?|who\s+eats|what\s+happens\s+to\s+(?:my|our)|you'?re\s+a\s+startup|
         possibly|dodging|try\s+again|rather\s+you\s+didn'?t|please\s+don'?t|I'?m\s+out|don'?t\s+ask)\b
     | \b(?:your|those)\s+(?:customers|references|branches)\s+(?:aren'?t|are\s+(?:your|the\s+mess))
+    | \b(?:wasn'?t|isn'?t|not)\s+(?:real|the\s+real)\b|\b(?:actual|real)\s+(?:price|number|cost)\b
     | \bif\s+you\s+found\s+it\b|\byou\s+haven'?t\b|\bright\.\s*$|^\W*(?:mm|hm+|typically|maybe)\b[.,]
     | \bwhy\s+(?:should|would|do)\s+(?:I|we)\b|\bwhat'?s\s+in\s+it\s+for\b|\bbut\s+(?:it'?s\s+not|not)\b
     | \b(?:I|we|they|she|he|it|that|this|you)\s+(?:\w+\s+)?(?:don'?t|doesn'?t|can'?t|won'?t|isn'?t|aren'?t|haven'?t|

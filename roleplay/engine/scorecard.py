@@ -145,8 +145,8 @@ class Scorecard:
                 continue
             out.append(f"  {c.name}: {c.score * 100:.0f}%")
             for lost in c.lost[:3]:
-                where = f"turn {lost.turn}" if lost.turn is not None else "the call"
-                out.append(f"      lost at {where}: {lost.reason}")
+                where = f"at turn {lost.turn}" if lost.turn is not None else "across the call"
+                out.append(f"      lost {where}: {lost.reason}")
         if self.practise_next:
             out.append(f"Practise next: {self.practise_label}. {self.practise_tip}"
                        + (f" (why: {self.practise_why})" if self.practise_why else ""))
@@ -199,7 +199,7 @@ def build(rubric: Rubric, turns: list[Turn], call_grades: list[Grade] = (), *,
                 turns_seen = [i for i, g in graded if i is not None]
                 span = (f"turns {turns_seen[0]}-{turns_seen[-1]}" if len(turns_seen) > 1 else
                         f"turn {turns_seen[0]}" if turns_seen else "the call")
-                row.lost = [Lost(None, f"never shown across {span}: {c.description.strip().split('.')[0]}")]
+                row.lost = [Lost(None, f"never shown in {span} ({c.description.strip().split('.')[0].lower()})")]
         elif scored:
             row.score = sum(g.score for _, g in scored) / len(scored)  # type: ignore[misc]
         if not row.applied or (not scored and not row.lost and row.ungraded == 0):
