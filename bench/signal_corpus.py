@@ -40,15 +40,33 @@ def load() -> list[dict]:
     return items
 
 
-def verdicts(item: dict) -> dict[str, bool]:
-    ctx = SignalContext(buyer_last=item.get("buyer") or "")
-    return {label: SIGNALS[label](item["rep"], ctx).hit for label in LABELS if label in SIGNALS}
+def verdicts(item: dict, module=None) -> dict[str, bool]:  # noqa: ANN001
+    signals, context = (SIGNALS, SignalContext) if module is None else (module.SIGNALS, module.SignalContext)
+    ctx = context(buyer_last=item.get("buyer") or "")
+    return {label: signals[label](item["rep"], ctx).hit for label in LABELS if label in signals}
 
 
-def measure(items: list[dict]) -> dict[str, dict[str, Agreement]]:
+def signals_at(rev: str):  # noqa: ANN201
+    """The signals module as it was at a git revision: the baseline, measured in the same run."""
+    import importlib.util
+    import subprocess
+    import tempfile
+
+    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:roleplay/engine/signals.py"],
+                            capture_output=True, text=True, check=True).stdout
+    path = Path(tempfile.mkdtemp()) / "baseline_signals.py"
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("baseline_signals", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules["baseline_signals"] = module
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def measure(items: list[dict], module=None) -> dict[str, dict[str, Agreement]]:  # noqa: ANN001
     out = {"tuning": {l: Agreement() for l in LABELS}, "held-out": {l: Agreement() for l in LABELS}}
     for item in items:
-        got = verdicts(item)
+        got = verdicts(item, module)
         half = out["held-out" if held_out(item["id"]) else "tuning"]
         for label in LABELS:
             if label in got:
@@ -63,6 +81,8 @@ def _f(x: float | None) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--errors", help="print the tuning half's disagreements for this label")
+    parser.add_argument("--baseline", default="9a61da7",
+                        help="git revision whose signals are measured beside today's (default: before issue 7)")
     args = parser.parse_args()
     items = load()
     if args.errors:
@@ -76,10 +96,15 @@ def main() -> int:
                       f"        rep={item['rep']!r}")
         return 0
     res = measure(items)
+    try:
+        base = measure(items, signals_at(args.baseline)) if args.baseline else None
+    except Exception as exc:  # no git history (an exported tree): today's figures alone
+        print(f"(baseline {args.baseline} not measured: {exc})")
+        base = None
     n_hold = sum(held_out(i["id"]) for i in items)
     print(f"Signal agreement with hand labels: {len(items)} rep lines "
           f"({len(items) - n_hold} tuning, {n_hold} held out)\n")
-    print(f"{'signal':<24} {'half':<9} {'pos':>4} {'prec':>6} {'recall':>6} {'kappa':>6}  floor")
+    print(f"{'signal':<24} {'half':<9} {'pos':>4} {'prec':>6} {'recall':>6} {'kappa':>6} {'base':>6}  floor")
     ok = True
     for label in LABELS:
         for half in ("tuning", "held-out"):
@@ -90,11 +115,12 @@ def main() -> int:
                 good = a.kappa is not None and a.kappa >= floor
                 mark = f"{floor:.2f} {'ok' if good else 'BELOW'}"
                 ok = ok and (good or half == "tuning")
+            b = base[half][label] if base else None
+            was = _f(b.kappa) if b is not None and b.n else "  -  "
             print(f"{label:<24} {half:<9} {a.tp + a.fn:>4} {_f(a.precision):>6} {_f(a.recall):>6} "
-                  f"{_f(a.kappa):>6}  {mark}")
-    # The baseline in the same run: every line labelled "yes" by a coin with the labels' base rate
-    # agrees by chance only, kappa 0 by construction; 'observed' agreement shows why kappa is needed.
-    print("\n(kappa 0 = chance agreement; the floors apply to the held-out fifth)")
+                  f"{_f(a.kappa):>6} {was:>6}  {mark}")
+    print(f"\n(base: kappa of the signals at {args.baseline}, measured in this run; kappa 0 = chance agreement;"
+          " the floors apply to the held-out fifth)")
     return 0 if ok else 1
 
 

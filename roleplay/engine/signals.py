@@ -903,6 +903,7 @@ _MONEY = (
     r"three|four|five|six|seven|eight|nine)\s+(?:hundred|thousand|grand)\b|"
     r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-\w+)?\s?k\b)"
 )
+_NUM_WORDS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
 _PCT = r"(?:\d+(?:\.\d+)?\s*(?:%|percent\b)|(?:five|ten|fifteen|twenty|twenty-five|thirty|forty|fifty)\s+percent\b)"
 _DISCOUNT_WORD = re.compile(
     r"\bdiscount(?:s|ed|ing)?\b|\bspecial\s+(?:pricing|price|rate|deal|offer)\b|\bprice\s+(?:break|concession|"
@@ -939,9 +940,28 @@ _PRICE_CUT = re.compile(
     | (?:first|one|two|three|\d+)\s+months?\s+(?:free|on\s+us|at\s+no\s+(?:charge|cost))
     | months?\s+free | on\s+the\s+house
     | throw\s+(?:in\b|[^.?!,]{{1,30}}?\s+in\b)
+    | (?:get|bring|take)\s+(?:you|it|that|this|the\s+price)\s+(?:down\s+)?to\s+(?:{_MONEY}|{_NUM_WORDS}(?:-\w+)?\b)
+    | best\s+I\s+can\s+do\s+is
+    | (?:rate|price|number|cost|fee)\s+(?:comes?|goes?|drops?)\s+down
+    | (?:some|any|a\s+bit\s+of|real)\s+(?:flexibility|wiggle\s+room) | wiggle\s+room
+    | room\s+(?:on|in)\s+(?:the\s+)?(?:number|price|pricing)
+    | do\s+something\s+(?:on|with|about)\s+(?:the\s+)?(?:price|pricing|number)
+    | beat\s+(?:it|that|them|their\s+(?:price|quote|number))\s+by
+    | match\s+(?:free|their\s+offer)
+    | waiv(?:e|ing)\s+(?:the\s+)?\$
+    | (?:dropped|drop|lower(?:ed)?|cut)\s+the\s+(?:[\w-]+\s+)?price
+    | (?:a\s+)?better\s+(?:number|price|rate)
+    | at\s+no\s+(?:extra\s+)?(?:cost|charge) | free\s+of\s+charge | for\s+free
+    | (?:is\s+)?free\s+for\s+(?:\w+\s+)?(?:days|weeks|months)
     )""",
     re.I | re.X,
 )
+# Going back to a manager about the price is the start of a discount.
+_ASK_MANAGER = re.compile(r"\b(?:go\s+back\s+to|check\s+with|talk\s+to|ask|run\s+it\s+(?:by|past))\s+my\s+"
+                          r"(?:manager|boss|VP|director|team\s+lead|sales\s+director)\b", re.I)
+_PRICE_TALK = re.compile(r"\b(?:price|pricing|cost|costs|number|discount|cheaper|lower|expensive|pencil|better|budget)\b",
+                         re.I)
+_PROPER_SUBJECT = re.compile(r"(?-i:\b[A-Z][a-zA-Z]+(?:'s)?)\s+(?:\w+ly\s+)?$")
 _NEG = re.compile(
     r"\b(?:no|not|never|without|nor|zero|neither|avoid|refuse|instead\s+of|rather\s+than|cannot|can\s+not|"
     r"do\s+not|will\s+not)\b|n't\b",
@@ -992,6 +1012,9 @@ def discount_offered(text: str, ctx: SignalContext) -> SignalResult:
         )
         last_end = -1
         bq = _BUYER_Q.search(sent) if sent.rstrip().endswith("?") or _question_kind(sent) else None
+        if not found and _ASK_MANAGER.search(sent) and _PRICE_TALK.search(ctx.buyer_last):
+            m = _ASK_MANAGER.search(sent)
+            found = [(m.start(), m.end(), False)]
         for start, end, is_word in found:
             if start < last_end:
                 continue
@@ -1000,12 +1023,17 @@ def discount_offered(text: str, ctx: SignalContext) -> SignalResult:
             if _NEG.search(before) or (is_word and _NEG_AFTER.match(sent, end)):
                 held = True
                 continue
-            if _THIRD_PARTY.search(before):
+            if _THIRD_PARTY.search(before) or (_PROPER_SUBJECT.search(before) and not before.strip().startswith("I")):
+                continue
+            if sent[start:end].lower() in _plain(ctx.buyer_last).lower():
+                continue  # the buyer's own words played back ("Thirty percent off is a strong offer")
+            if is_word and re.search(r"\bof\s+(?:those|these|your|the|their)\s+$", sent[max(0, start - 20) : start], re.I):
+                buyer_side = True
                 continue
             if is_word and (
                 _BUYER_SIDE_BEFORE.search(sent, max(0, start - 40), start)
                 or _BUYER_SIDE_AFTER.match(sent, end)
-                or (bq and bq.start() < start)
+                or bq
             ):
                 buyer_side = True
                 continue
