@@ -119,3 +119,20 @@ def test_validate_wants_a_plain_line_in_every_list(tmp_path: Path) -> None:
     lib = library.load([library.shipped_folder(), tmp_path])
     problems = [str(p) for p in lib.problems if str(path) in str(p)]
     assert any("offline_script.won" in p and "plain line" in p for p in problems), problems
+
+
+def test_model_prompt_drops_persona_sentences_that_repeat_a_secret() -> None:
+    """A persona's situation often repeats what it hides ('Keep the MedCo contract ($1.2M a year)')."""
+    import re
+
+    for sid in LIB.scenarios:
+        c = ctx(sid)
+        prompt = buyer_prompt(c, BuyerState(trust=50, patience=5), Move("good"))
+        public = " ".join([c.scenario.summary, c.scenario.rep_brief.price, c.scenario.rep_brief.history,
+                           " ".join(c.scenario.rep_brief.notes), c.scenario.objective.milestone,
+                           c.scenario.opening.line or "", c.persona.name, c.persona.role, c.persona.company.name,
+                           c.persona.company.size])
+        for fact in c.persona.hidden_facts:
+            for figure in re.findall(r"\$\d[\d,.]*\d|\b\d{3}[\d,.]*\b", fact.fact):
+                if figure not in public:
+                    assert figure not in prompt, (sid, fact.id, figure)

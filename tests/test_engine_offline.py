@@ -20,7 +20,8 @@ from roleplay.store import Store
 PUSHY = "Let's get it booked then: can we put 30 minutes on the calendar with your boss on Thursday at 2pm?"
 
 GOOD_PRICE_CALL = [
-    "When you say it's double, what are you comparing it to: the licence alone, or what the spoiled loads cost too?",
+    "That's a fair reaction: forty-eight against twenty-one is a big jump. When you say it's double, what are you "
+    "comparing it to: the licence alone, or what the spoiled loads cost too?",
     "What does a spoiled load cost you when it happens?",
     "How is MedCo reacting to the two incidents this quarter?",
     "Who else weighs in on a decision like this, besides you?",

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from ..models import Criterion, Rubric
 from .records import Grade
-from .signals import POSITIVE, SignalContext, SignalResult, run_all
+from .signals import POSITIVE, SIGNALS, SignalContext, SignalResult, run_all
 
 
 def applies(criterion: Criterion, *, after_objection: bool) -> bool:
@@ -26,8 +26,18 @@ def applies(criterion: Criterion, *, after_objection: bool) -> bool:
 
 def analyse(text: str, buyer_last: str, rep_before: Iterable[str], *,
             max_discount_percent: float | None = None, list_price: float | None = None) -> dict[str, SignalResult]:
-    return run_all(text, SignalContext(buyer_last=buyer_last, rep_before=tuple(rep_before),
-                                       max_discount_percent=max_discount_percent, list_price=list_price))
+    ctx = SignalContext(buyer_last=buyer_last, rep_before=tuple(rep_before),
+                        max_discount_percent=max_discount_percent, list_price=list_price)
+    signals = run_all(text, ctx)
+    repeated = signals["repeats-earlier-line"]
+    if repeated.hit and (repeated.value or 0) < 1.0:
+        # Repeated sentences earn nothing; what is new in the turn is graded on its own.
+        fresh = text
+        for sentence in repeated.evidence:
+            fresh = fresh.replace(sentence, " ", 1)
+        for name in POSITIVE:
+            signals[name] = SIGNALS[name](fresh, ctx) if fresh.strip() else signals[name]
+    return signals
 
 
 def _earns_nothing(c_signal: str, signals: dict[str, SignalResult]) -> str | None:
@@ -36,8 +46,8 @@ def _earns_nothing(c_signal: str, signals: dict[str, SignalResult]) -> str | Non
         return "spoke to the grading, not to the buyer: that earns nothing"
     repeated = signals.get("repeats-earlier-line")
     result = signals[c_signal]
-    if repeated is not None and repeated.hit and result.hit and all(
-            any(e in r or r in e for r in repeated.evidence) for e in result.evidence):
+    if repeated is not None and repeated.hit and result.hit and (repeated.value == 1.0 or all(
+            any(e in r or r in e for r in repeated.evidence) for e in result.evidence)):
         return f"repeated an earlier line ({result.detail}): it earns nothing the second time"
     return None
 

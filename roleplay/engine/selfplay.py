@@ -63,6 +63,12 @@ class StrongRep:
             return (f"Hi {first}, one thing that may matter before your agency contract notice date: "
                     "what changed on your side since we last spoke, and is the timeline still the same?")
         back = _play_back(buyer_last) or "that's where you are"
+        if state.trust >= difficulty_trust_to_agree and state.open_objection is not None:
+            who = _decider(self.scenario, self.persona)
+            asks = [f"Would Thursday at 2 work for 30 minutes with {who}, with you leading it?",
+                    f"Could we hold 25 minutes next Tuesday at 10 with you and {who}, so you're not carrying it alone?"]
+            self.asks = getattr(self, "asks", 0) + 1
+            return f"That makes sense: {back}. " + asks[(self.asks - 1) % len(asks)]
         if state.open_objection is not None or self.turn == 1:
             openers = [f"That's a fair reaction, {first}. So {back}.",
                        f"That makes sense, {first}: {back}.",

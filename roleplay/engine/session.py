@@ -226,7 +226,8 @@ class Session:
         brief = s.scenario.rep_brief
         signals = analyse(text, buyer_last, rep_before, max_discount_percent=brief.max_discount_percent,
                           list_price=brief.list_price)
-        after_objection = self.state.last_move == "objection"
+        # The rep's answer to an objection is graded as one for as long as it stays open.
+        after_objection = self.state.objection_on_table
         grades = signal_grades(s.rubric, signals, after_objection=after_objection)
         index = (self.turns[-1].index + 1) if self.turns else 0
         turn = Turn(index=index, speaker="rep", text=text, grades=grades, hint_used=hint_used)
@@ -257,7 +258,7 @@ class Session:
         if reps and not any(g.source == "judge" for g in reps[-1].grades):
             # The judge of that turn died with the process (a crash before the reply): judge it now.
             turn = reps[-1]
-            after_objection = bool(self.past) and self.past[-1].last_move == "objection"
+            after_objection = bool(self.past) and self.past[-1].objection_on_table
             criteria = [c for c in self.setup.rubric.criteria if applies(c, after_objection=after_objection)]
             history = [t for t in self.turns if t.index < turn.index]
             context = JudgeContext.from_state(self.past[-1] if self.past else None, self.setup.persona)

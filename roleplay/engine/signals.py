@@ -1060,6 +1060,8 @@ _PCT_WORD = re.compile(r"\b(five|ten|fifteen|twenty-five|twenty|thirty|forty|fif
 _AMOUNT = re.compile(
     r"\$\s?(\d[\d,]*(?:\.\d+)?)\s*(k|grand|thousand)?\b|\b(\d[\d,]*(?:\.\d+)?)\s*(k|grand|thousand)\b", re.I
 )
+_PER_UNIT = re.compile(r"\s*(?:(?:a|per|/|each)\s*)(?:employee|seat|user|month|truck|head|person|licen[cs]e|site|unit)",
+                       re.I)
 _FREE_MONTHS = re.compile(r"\b(first\s+|one\s+|a\s+|two\s+|three\s+|\d+\s+)?(?:free\s+months?|months?\s+(?:free|on\s+us))", re.I)
 _N = {"first": 1, "one": 1, "a": 1, "two": 2, "three": 3}
 
@@ -1072,9 +1074,15 @@ def _offered_percent(sentence: str, list_price: float | None) -> float | None:
         for m in _AMOUNT.finditer(sentence):
             raw, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
             value = float(raw.replace(",", "")) * (1000 if unit else 1)
+            after = sentence[m.end() : m.end() + 24]
+            if _PER_UNIT.match(after):
+                continue  # "$4 per employee": a unit price, which can't be set against the list price
             if value < list_price:
-                # "I can do 40k": a price; "knock 8k off": a cut.
-                cut = value if re.search(r"\boff\b", sentence[m.end() : m.end() + 12], re.I) else list_price - value
+                # "I can do 40k": a new price; "knock 8k off", "waive the $9,000 setup": a cut.
+                is_cut = re.search(r"\boff\b", after[:12], re.I) or re.search(r"\bwaiv", sentence[: m.start()], re.I)
+                cut = value if is_cut else list_price - value
+                if not is_cut and value < 0.25 * list_price:
+                    continue  # far below any price: a fee or an example, not an offer to measure
                 found.append(100 * cut / list_price)
         for m in _FREE_MONTHS.finditer(sentence):
             n = (m.group(1) or "one").strip().lower()

@@ -77,6 +77,11 @@ class BuyerState:
     def over(self) -> bool:
         return self.outcome != "in-progress"
 
+    @property
+    def objection_on_table(self) -> bool:
+        """An objection was just raised, or is still open: the next rep turn answers it."""
+        return self.open_objection is not None or self.last_move == "objection"
+
 
 @dataclass
 class Move:
@@ -232,7 +237,9 @@ def advance(state: BuyerState, text: str, signals: dict[str, SignalResult],
     # An open objection is handled when the turn passes what resolves it.
     if s.open_objection is not None:
         objection = next(o for o in persona.objections if o.id == s.open_objection)
-        verdicts = [_passed(c, grades) for c in objection.resolved_when]
+        # A criterion shown on some other turn ("n/a" here) does not answer this objection now.
+        verdicts = [False if (grades.get(c) is not None and grades[c].verdict == "n/a") else _passed(c, grades)
+                    for c in objection.resolved_when]
         told = [v for v in verdicts if v is not None]
         handled = all(told) if told else q > 0
         if handled:
@@ -273,8 +280,9 @@ def advance(state: BuyerState, text: str, signals: dict[str, SignalResult],
             # is earned never gains trust: otherwise asking again and again would win.
             s.trust = max(0, state.trust - loss)
             delta = s.trust - state.trust
-            move = Move("pushy-close", why=f"asked at trust {state.trust}, "
-                        f"{difficulty.trust_to_agree} needed")
+            move = Move("pushy-close", why=(
+                "asked while the buyer's concern is still open: answer it first" if s.open_objection else
+                f"asked at trust {state.trust}, {difficulty.trust_to_agree} needed"))
             s = _maybe_walk(s)
             move.trust_delta = delta
             return s, (Move("walked-away", delta, why="out of patience") if s.over else move)
