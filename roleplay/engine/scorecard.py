@@ -122,8 +122,7 @@ class Scorecard:
         words = f"Behaviour score {self.score:.0f}/100"
         if self.passed is None:
             # Too little graded: the number leads nothing, so it is not the headline.
-            return (f"Behaviour score: too little graded to call it ({self.graded_share:.0%} of the rubric's "
-                    f"weight; {self.score:.0f}/100 on that part)")
+            return f"Behaviour score: too little graded to call it a pass or a fail ({self.score:.0f}/100 on that part)"
         if self.passed is True:
             return words + f": passed the rubric (needs {self.passing_score:g})"
         if self.passed is False:
