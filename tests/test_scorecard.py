@@ -73,7 +73,7 @@ def test_once_per_call_never_shown_is_lost_across_the_call() -> None:
     card = build(RUBRIC, turns)
     nxt = next(c for c in card.criteria if c.id == "next-step")
     assert nxt.score == 0.0 and nxt.lost and nxt.lost[0].turn is None
-    assert "never shown in turns 1-3" in nxt.lost[0].reason
+    assert "never shown in turns 1-2" in nxt.lost[0].reason  # the rep's own count, not transcript indices
 
 
 def test_a_walk_away_is_never_a_pass() -> None:
@@ -90,7 +90,9 @@ def test_practise_next_is_what_cost_most_points() -> None:
              rep(1, "a", g("acknowledge", "fail"), g("clarify", "fail")),
              rep(3, "b", g("acknowledge", "pass", evidence=("b",)), g("clarify", "fail"))]
     card = build(RUBRIC, turns)
-    assert card.practise_next == "clarify" and "turn 1, turn 3" in card.practise_why
+    assert card.practise_next == "clarify" and "turn 1, turn 2" in card.practise_why
+    clarify = next(c for c in card.criteria if c.id == "clarify")
+    assert [(x.turn, x.rep_turn) for x in clarify.lost] == [(1, 1), (3, 2)]  # index kept for linking
 
 
 def test_discount_past_authority_outranks_a_missed_nicety() -> None:

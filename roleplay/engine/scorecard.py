@@ -27,6 +27,11 @@ class Lost:
     turn: int | None
     reason: str
     quote: str = ""
+    rep_turn: int | None = None  # the rep's own count ("your 3rd turn"), what people are shown
+
+    @property
+    def where(self) -> str:
+        return f"turn {self.rep_turn or self.turn}" if self.turn is not None else "across the call"
 
 
 @dataclass
@@ -38,6 +43,11 @@ class Flag:
     kind: str
     detail: str
     quote: str = ""
+    rep_turn: int | None = None  # the rep's own count, what people are shown
+
+    @property
+    def shown(self) -> int:
+        return self.rep_turn or self.turn
 
 
 FLAG_NAMES = {
@@ -104,9 +114,12 @@ class Scorecard:
         known = {f for f in cls.__dataclass_fields__}
         d = {k: v for k, v in data.items() if k in known}
         d["criteria"] = [CriterionScore(**{**{k: v for k, v in c.items() if k in CriterionScore.__dataclass_fields__},
-                                           "lost": [Lost(**x) for x in c.get("lost", [])]})
+                                           "lost": [Lost(**{k: v for k, v in x.items()
+                                                            if k in Lost.__dataclass_fields__})
+                                                    for x in c.get("lost", [])]})
                          for c in data.get("criteria", [])]
-        d["flags"] = [Flag(**f) for f in data.get("flags", [])]
+        d["flags"] = [Flag(**{k: v for k, v in f.items() if k in Flag.__dataclass_fields__})
+                      for f in data.get("flags", [])]
         return cls(**d)
 
     @property
@@ -136,7 +149,7 @@ class Scorecard:
             out.append(self.note)
         for f in self.flags:
             if f.kind in OUTRANKS:
-                out.append(f"! Turn {f.turn}: {f.detail}" + (f' ("{clip(f.quote, 80)}")' if f.quote else ""))
+                out.append(f"! Turn {f.shown}: {f.detail}" + (f' ("{clip(f.quote, 80)}")' if f.quote else ""))
         for c in self.criteria:
             if c.score is None:
                 state = "n/a (never applied)" if not c.applied else "ungraded (needs a model judge)"
@@ -144,7 +157,7 @@ class Scorecard:
                 continue
             out.append(f"  {c.name}: {c.score * 100:.0f}%")
             for lost in c.lost[:3]:
-                where = f"at turn {lost.turn}" if lost.turn is not None else "across the call"
+                where = f"at {lost.where}" if lost.turn is not None else lost.where
                 out.append(f"      lost {where}: {lost.reason}")
         if self.practise_next:
             out.append(f"Practise next: {self.practise_label}. {self.practise_tip}"
@@ -160,8 +173,12 @@ def build(rubric: Rubric, turns: list[Turn], call_grades: list[Grade] = (), *,
           outcome: str | None = None, flags: list[Flag] | None = None) -> Scorecard:
     """Score a call from its turns' grades (and grades on the whole call, for end-of-call criteria)."""
     flags = list(flags or [])
+    numbers = {t.index: n for n, t in enumerate((t for t in turns if t.speaker == "rep"), 1)}
+    for f in flags:
+        f.rep_turn = f.rep_turn or numbers.get(f.turn)
     per: dict[str, list[tuple[int | None, Grade]]] = {c.id: [] for c in rubric.criteria}
     rep_turns = [t for t in turns if t.speaker == "rep"]
+    number = {t.index: n for n, t in enumerate(rep_turns, 1)}  # transcript index -> the rep's count
     for turn in rep_turns:
         for g in effective(turn.grades).values():
             if g.criterion in per:
@@ -183,7 +200,8 @@ def build(rubric: Rubric, turns: list[Turn], call_grades: list[Grade] = (), *,
             evidence=[e for g in grades if g.verdict == "pass" for e in g.evidence][:3],
             applied=bool(graded),
         )
-        row.lost = [Lost(i, g.reason or f"missed: {c.name}", g.evidence[0] if g.evidence else "")
+        row.lost = [Lost(i, g.reason or f"missed: {c.name}", g.evidence[0] if g.evidence else "",
+                         number.get(i) if i is not None else None)
                     for i, g in scored if g.score < 1]
         if c.applies == "once-per-call":
             # Shown once is enough; never shown in a call that was graded is a miss, lost across the call.
@@ -195,7 +213,7 @@ def build(rubric: Rubric, turns: list[Turn], call_grades: list[Grade] = (), *,
             elif any(g.verdict == "n/a" for g in grades):
                 row.score = 0.0
                 row.fails = 1
-                turns_seen = [i for i, g in graded if i is not None]
+                turns_seen = [number[i] for i, g in graded if i is not None and i in number]
                 span = (f"turns {turns_seen[0]}-{turns_seen[-1]}" if len(turns_seen) > 1 else
                         f"turn {turns_seen[0]}" if turns_seen else "the call")
                 row.lost = [Lost(None, f"never shown in {span} ({c.description.strip().split('.')[0].lower()})")]
@@ -240,11 +258,11 @@ def build(rubric: Rubric, turns: list[Turn], call_grades: list[Grade] = (), *,
         card.practise_next = linked.id if linked else f.kind
         card.practise_name = FLAG_NAMES[f.kind]
         card.practise_tip = FLAG_TIPS[f.kind]
-        card.practise_why = f"turn {f.turn}: {f.detail}"
+        card.practise_why = f"turn {f.shown}: {f.detail}"
     elif costly:
         r = costly[0]
         card.practise_next, card.practise_name, card.practise_tip = r.id, r.name, r.tip
-        where = ", ".join(f"turn {x.turn}" for x in r.lost if x.turn is not None) or "across the call"
+        where = ", ".join(x.where for x in r.lost if x.turn is not None) or "across the call"
         card.practise_why = f"cost the most points in this call ({where})"
     elif graded_rows:
         r = min(graded_rows, key=lambda r: (r.score, -r.weight))  # type: ignore[arg-type, return-value]

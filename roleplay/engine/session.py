@@ -376,6 +376,12 @@ class Session:
         self.turns = [t for t in self.turns if t.index < last.index]
         return last.text
 
+    def flags(self) -> list[scorecards.Flag]:
+        """What a manager must hear about in this call so far (a discount past authority, ...)."""
+        brief = self.setup.scenario.rep_brief
+        return scorecards.flags_for(self.turns, max_discount_percent=brief.max_discount_percent,
+                                    list_price=brief.list_price)
+
     def hint(self) -> str:
         """What a strong rep would do now, from the state (the rep's use of it is recorded)."""
         s, p, d = self.state, self.setup.persona, self.setup.difficulty
@@ -405,9 +411,7 @@ class Session:
             call_grades = await self.judge.grade_call(
                 s.rubric, end_criteria, self.turns, context=JudgeContext.from_state(self.state, s.persona))
             self.store.add_grades(self.id, CALL, call_grades)
-        brief = s.scenario.rep_brief
-        flags = scorecards.flags_for(self.turns, max_discount_percent=brief.max_discount_percent,
-                                     list_price=brief.list_price)
+        flags = self.flags()
         card = scorecards.build(s.rubric, self.turns, call_grades, outcome=self.state.outcome, flags=flags)
         if card.practise_next and self.recommend:
             card.practise_scenario = self.recommend(card.practise_next)

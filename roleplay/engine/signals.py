@@ -826,7 +826,7 @@ def _is_request(sent: str) -> bool:
     kind = _question_kind(sent)
     lead = _LEAD.match(sent)
     start = sent[lead.end() :] if lead else sent
-    if kind is not None and _WH.match(start) and not _HOW_ABOUT.match(start):
+    if kind is not None and _WH.match(start) and not _HOW_ABOUT.match(start) and not _WHAT_IF.match(start):
         # "When do you plan to decide?" is discovery; "When works for 20 minutes?" proposes.
         return bool(_SCHEDULING_WH.search(sent))
     return bool(kind or _PROPOSE.search(sent) or _FRAME.search(sent) or _FRAME_SELF.search(sent))

@@ -79,7 +79,7 @@ class DebriefScreen(Screen):
                 score, where = ("n/a", "never applied") if not c.applied else ("ungraded", "needs a model judge")
             else:
                 score = pct(c.score)
-                turns = [f"{x.turn}" for x in c.lost if x.turn is not None]
+                turns = [f"{x.rep_turn or x.turn}" for x in c.lost if x.turn is not None]
                 where = ("turn " + ", ".join(turns[:4]) + ("…" if len(turns) > 4 else "") if turns else
                          "across the call" if c.lost else "-")
             table.add_row(c.name, f"{c.weight:g}", score, where, pct(old.get(c.id)) if before else "-")
@@ -111,7 +111,7 @@ class DebriefScreen(Screen):
                 out.append(f"\n{card.note}", style="yellow")
         for f in (card.flags if card else []):
             if f.kind in OUTRANKS:
-                out.append(f"\n! Turn {f.turn}: {f.detail}", style="bold red")
+                out.append(f"\n! Turn {f.shown}: {f.detail}", style="bold red")
         before = self.previous()
         if before is not None and before.score is not None and row.score is not None:
             change = row.score - before.score

@@ -208,6 +208,11 @@ class PracticeScreen(Screen):
         if not reps:
             out.append("Grades appear here as soon as you send a turn.", style="dim")
         else:
+            from ...engine.scorecard import OUTRANKS
+
+            for flag in self.session.flags():
+                if flag.turn == reps[-1].index and flag.kind in OUTRANKS:
+                    out.append(f"! {flag.detail}\n", style="bold red")
             grades = effective(reps[-1].grades)
             names = {c.id: c for c in self.session.setup.rubric.criteria}
             for cid, g in grades.items():
@@ -223,7 +228,7 @@ class PracticeScreen(Screen):
                 elif g.verdict == "fail":
                     out.append(f"  Tip: {c.tip}\n", style="dim")
                 elif g.verdict == "ungraded":
-                    out.append(f"  {g.reason[:70]}\n", style="dim")
+                    out.append(f"  {clip(g.reason, 70)}\n", style="dim")
         self.query_one("#grades", Static).update(out)
 
     # ---- the turn
