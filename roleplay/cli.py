@@ -275,12 +275,17 @@ def cmd_history(args: argparse.Namespace) -> int:
     if not rows:
         print("No practice sessions yet. Start one with: roleplay practice price-objection")
         return 0
+    thin = False
     for r in rows:
         score = "   -" if r.score is None else f"{r.score:5.1f}"
-        mark = {True: "pass", False: "fail", None: "    "}[r.passed]
+        # A score that rests on too little of the rubric is marked, never shown as a plain number.
+        mark = {True: "pass", False: "fail", None: "    " if r.score is None else "*   "}[r.passed]
+        thin = thin or (r.passed is None and r.score is not None)
         status = "" if r.status == "finished" else f"  [{r.status}]"
         print(f"{r.id}  {local_time(r.started)}  {r.rep:<12} {r.scenario_id:<26} "
               f"{r.difficulty:<6} {score} {mark}  {r.outcome}{status}")
+    if thin:
+        print("* too little of the rubric graded to call it a pass or a fail (offline: add a model judge)")
     return 0
 
 

@@ -32,19 +32,28 @@ def players(settings: Settings, notice: Callable[[str], None] | None = None) -> 
 def recommender(lib, current: str) -> Callable[[str], str | None]:  # noqa: ANN001 - library.Library
     """For a criterion to practise next, a scenario that trains it (another one when there is one)."""
 
+    flag_signal = {"discount-beyond-authority": "discount-offered", "complies-with-brush-off": "keeps-conversation"}
+
     def pick(criterion_id: str) -> str | None:
         here = lib.scenarios.get(current)
         rubric_here = lib.rubric_of(here.model) if here else None
         signal = next((c.signal for c in rubric_here.criteria if c.id == criterion_id), None) \
             if rubric_here else None
+        signal = signal or flag_signal.get(criterion_id)
+        if criterion_id == "talks-to-grader" or criterion_id == "repeats-earlier-line":
+            return current  # nothing to train elsewhere: the same call again, talking to the buyer
+        # Deliberate practice: the same behaviour graded the same way; another scenario that
+        # grades it first, then this one again, then one that grades it with the same signal.
         matches: list[tuple[int, str]] = []
         for entry in lib.usable_scenarios():
             rubric = lib.rubric_of(entry.model)
             ids = {c.id for c in rubric.criteria}
             signals = {c.signal for c in rubric.criteria if c.signal}
-            rank = 0 if criterion_id in ids else 1 if signal and signal in signals else None
-            if rank is not None:
-                matches.append((rank + (2 if entry.model.id == current else 0), entry.model.id))
+            same = entry.model.id == current
+            if criterion_id in ids:
+                matches.append((1 if same else 0, entry.model.id))
+            elif signal and signal in signals:
+                matches.append((3 if same else 2, entry.model.id))
         return min(matches)[1] if matches else None
 
     return pick
@@ -120,7 +129,9 @@ def export_markdown(store: Store, row: SessionRow) -> str:
             lines.append(f"| {c['name']} | {c['weight']:g} | {_score(c['score'], 100)} |")
         lines.append("")
         if card.get("practise_next"):
-            lines += [f"**Practise next:** {card['practise_next']}: {card.get('practise_tip', '')}"
+            name = card.get("practise_name") or next(
+                (c["name"] for c in card.get("criteria", []) if c["id"] == card["practise_next"]), card["practise_next"])
+            lines += [f"**Practise next:** {name}: {card.get('practise_tip', '')}"
                       + (f" (scenario: `{card['practise_scenario']}`)" if card.get("practise_scenario") else ""),
                       ""]
     lines += ["## Transcript", ""]

@@ -495,7 +495,7 @@ def test_signal_names_match_the_rubric_schema() -> None:
 
 
 def test_positive_signals() -> None:
-    assert POSITIVE == {"question", "open-question", "acknowledgment", "next-step-ask"}
+    assert POSITIVE == {"question", "open-question", "acknowledgment", "next-step-ask", "keeps-conversation"}
     assert POSITIVE < set(SIGNALS)
 
 
@@ -525,7 +525,8 @@ def test_run_all_returns_every_signal_with_exact_evidence(text: str, context: Si
 def test_run_all_on_a_strong_turn() -> None:
     text, context = TURNS[0]
     results = run_all(text, context)
-    assert {n for n, r in results.items() if r.hit} == {"question", "open-question", "acknowledgment", "next-step-ask"}
+    assert {n for n, r in results.items() if r.hit} == {"question", "open-question", "acknowledgment", "next-step-ask",
+                                                       "keeps-conversation"}
 
 
 def test_run_all_on_a_weak_turn() -> None:

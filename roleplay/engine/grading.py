@@ -46,7 +46,9 @@ def _earns_nothing(c_signal: str, signals: dict[str, SignalResult]) -> str | Non
         return "spoke to the grading, not to the buyer: that earns nothing"
     repeated = signals.get("repeats-earlier-line")
     result = signals[c_signal]
-    if repeated is not None and repeated.hit and result.hit and (repeated.value == 1.0 or all(
+    if repeated is not None and repeated.hit and repeated.value == 1.0:
+        return "repeated an earlier turn: it earns nothing the second time"
+    if c_signal in POSITIVE and repeated is not None and repeated.hit and result.hit and (all(
             any(e in r or r in e for r in repeated.evidence) for e in result.evidence)):
         return f"repeated an earlier line ({result.detail}): it earns nothing the second time"
     return None
@@ -61,7 +63,7 @@ def signal_grades(rubric: Rubric, signals: dict[str, SignalResult], *,
             continue
         result = signals[c.signal]
         passed = result.hit if c.signal in POSITIVE else not result.hit
-        nothing = _earns_nothing(c.signal, signals) if c.signal in POSITIVE and passed else None
+        nothing = _earns_nothing(c.signal, signals) if passed else None
         if nothing is not None:
             if c.applies == "once-per-call":  # shown (or not) elsewhere; this turn adds nothing
                 out.append(Grade(criterion=c.id, verdict="n/a", score=None, reason=nothing, source="signal"))

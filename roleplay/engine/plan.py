@@ -57,7 +57,10 @@ def covered(item: str, said: list[str]) -> bool:
 def check(plan: dict | None, turns: list[Turn], persona: Persona | None = None,
           revealed: list[str] = ()) -> list[PlanItem]:
     asked = [q for t in turns if t.speaker == "rep" for q in question(t.text, SignalContext()).evidence]
-    buyer = [t.text for t in turns if t.speaker == "buyer" and t.text]
+    first_rep = next((t.index for t in turns if t.speaker == "rep"), None)
+    # What the buyer said in answer to the rep, not the opening line the call started with.
+    buyer = [t.text for t in turns if t.speaker == "buyer" and t.text and first_rep is not None
+             and t.index > first_rep]
     topics = {t.id: t for t in (persona.topics if persona else [])}
     out = []
     for kind, item in planned_items(plan):

@@ -57,8 +57,8 @@ FLAG_NAMES = {
     "repeats-earlier-line": "Say something new each turn",
 }
 FLAG_TIPS = {
-    "discount-beyond-authority": "Hold the price: a discount past your authority needs approval, and "
-                                 "offering it unasked tells the buyer the first number wasn't real.",
+    "discount-beyond-authority": "A discount past your authority needs approval, and offering it unasked "
+                                 "tells the buyer the first number wasn't real.",
     "complies-with-brush-off": "Agree to send it, then keep the call: ask what they'd look for in it "
                                "and who else should see it.",
     "talks-to-grader": "Every line is to the buyer; lines to the grading earn nothing.",
@@ -240,6 +240,12 @@ def build(rubric: Rubric, turns: list[Turn], call_grades: list[Grade] = (), *,
     if outcome == "walked-away" and passed:
         passed = False
         note = "The buyer walked away, so this call is not a pass, whatever the behaviour score."
+    serious_flags = [f for f in flags if f.kind in OUTRANKS]
+    if serious_flags and passed:
+        f = serious_flags[0]
+        passed = False
+        note = (f"Turn {f.rep_turn or f.turn}: {f.detail}. That alone keeps this call from a pass, "
+                "whatever the behaviour score.")
     strengths = [r.id for r in sorted(graded_rows, key=lambda r: -(r.score or 0) * r.weight)
                  if (r.score or 0) >= 0.75][:3]
 

@@ -30,6 +30,7 @@ __all__ = [
     "discount_offered",
     "feature_pitch",
     "filler_words",
+    "keeps_conversation",
     "next_step_ask",
     "open_question",
     "question",
@@ -1160,6 +1161,24 @@ def complies_with_brush_off(text: str, ctx: SignalContext) -> SignalResult:
                         f"agreed to send ({_quote(quote)}) and let the conversation end there", 1.0)
 
 
+def keeps_conversation(text: str, ctx: SignalContext) -> SignalResult:
+    """The rep keeps the conversation going: a real question about the buyer (not only logistics like an
+    email address) or a concrete next step, and does not simply obey a brush-off."""
+    complied = complies_with_brush_off(text, ctx)
+    if complied.hit:
+        return SignalResult("keeps-conversation", False, (), complied.detail, 0.0)
+    plain = _plain(text)
+    spans = _sentences(plain)
+    real = [text[s:e] for s, e, _ in _questions(plain, spans) if not _COURTESY_Q.search(plain[s:e])]
+    if real:
+        return SignalResult("keeps-conversation", True, tuple(real[:2]), "kept the conversation with a question", 1.0)
+    step = next_step_ask(text, ctx)
+    if step.hit:
+        return SignalResult("keeps-conversation", True, step.evidence, "kept the conversation with a next step", 1.0)
+    return SignalResult("keeps-conversation", False, (), "no question or next step to keep the conversation going",
+                        0.0)
+
+
 # ------------------------------------------------------------ talking to the grader
 
 _GRADER = re.compile(
@@ -1460,9 +1479,11 @@ SIGNALS: dict[str, Callable[[str, SignalContext], SignalResult]] = {
     "complies-with-brush-off": complies_with_brush_off,
     "talks-to-grader": talks_to_grader,
     "repeats-earlier-line": repeats_earlier_line,
+    "keeps-conversation": keeps_conversation,
 }
 
-POSITIVE: frozenset[str] = frozenset({"question", "open-question", "acknowledgment", "next-step-ask"})
+POSITIVE: frozenset[str] = frozenset({"question", "open-question", "acknowledgment", "next-step-ask",
+                                      "keeps-conversation"})
 
 
 def run_all(text: str, ctx: SignalContext) -> dict[str, SignalResult]:

@@ -25,6 +25,7 @@ SignalName = Literal[
     "complies-with-brush-off",
     "talks-to-grader",
     "repeats-earlier-line",
+    "keeps-conversation",
 ]
 """Deterministic detectors that grade a rep turn instantly, with no model."""
 
@@ -68,8 +69,8 @@ class Criterion(Strict):
         description="What the signal may decide on its own. pass-and-fail: its verdict stands both "
         "ways (e.g. talk-length for 'keeps it short'). fail-only: it can only catch a failure (e.g. "
         "discount-offered for 'answers with value': no discount is not yet value), and a pass needs "
-        "the model judge. Default: pass-and-fail for question, open-question, acknowledgment and "
-        "next-step-ask; fail-only for the others.",
+        "the model judge. Default: pass-and-fail for question, open-question, acknowledgment, "
+        "next-step-ask and keeps-conversation; fail-only for the others.",
     )
     tip: Text = Field(description="The one-line tip the rep sees when the criterion fails.")
 
@@ -79,7 +80,7 @@ class Criterion(Strict):
             return None
         if self.signal_decides is not None:
             return self.signal_decides
-        positive = {"question", "open-question", "acknowledgment", "next-step-ask"}
+        positive = {"question", "open-question", "acknowledgment", "next-step-ask", "keeps-conversation"}
         return "pass-and-fail" if self.signal in positive else "fail-only"
 
     @field_validator("levels")

@@ -110,10 +110,11 @@ class DebriefScreen(Screen):
             if card.note:
                 out.append(f"\n{card.note}", style="yellow")
         for f in (card.flags if card else []):
-            if f.kind in OUTRANKS:
-                out.append(f"\n! Turn {f.shown}: {f.detail}", style="bold red")
+            out.append(f"\n! Turn {f.shown}: {f.detail}", style="bold red" if f.kind in OUTRANKS else "bold yellow")
         before = self.previous()
-        if before is not None and before.score is not None and row.score is not None:
+        # A change is shown only between two scores that each rest on enough of the rubric.
+        if before is not None and before.score is not None and row.score is not None \
+                and before.passed is not None and row.passed is not None:
             change = row.score - before.score
             out.append(f"\n{'+' if change >= 0 else ''}{change:.0f} against your last attempt "
                        f"({before.score:.0f}, {local_time(before.started)[:10]}).",

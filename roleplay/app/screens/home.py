@@ -134,7 +134,8 @@ class HomeScreen(Screen):
         if self.app.rep is None:
             return
         for r in self.app.store.sessions(self.app.rep.name, limit=5):
-            score = "-" if r.score is None else f"{r.score:.0f}"
+            # "~" marks a score that rests on too little of the rubric to call it a pass or a fail.
+            score = "-" if r.score is None else f"{r.score:.0f}" + ("~" if r.passed is None else "")
             if r.status == "active":
                 outcome = "paused: Enter resumes"
             elif r.status == "abandoned":

@@ -211,8 +211,8 @@ class PracticeScreen(Screen):
             from ...engine.scorecard import OUTRANKS
 
             for flag in self.session.flags():
-                if flag.turn == reps[-1].index and flag.kind in OUTRANKS:
-                    out.append(f"! {flag.detail}\n", style="bold red")
+                if flag.turn == reps[-1].index:
+                    out.append(f"! {flag.detail}\n", style="bold red" if flag.kind in OUTRANKS else "bold yellow")
             grades = effective(reps[-1].grades)
             names = {c.id: c for c in self.session.setup.rubric.criteria}
             for cid, g in grades.items():
