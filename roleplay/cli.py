@@ -132,7 +132,7 @@ def _grade_rubric(args: argparse.Namespace):  # noqa: ANN202 - Rubric | None
     from . import library
 
     lib = library.load(library.default_folders(args.library)
-                       + ([args.rubric] if Path(args.rubric).is_file() else []))
+                       + ([Path(args.rubric)] if Path(args.rubric).is_file() else []))
     try:
         return lib.find("rubric", args.rubric).model
     except LookupError as exc:

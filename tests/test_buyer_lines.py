@@ -136,3 +136,42 @@ def test_model_prompt_drops_persona_sentences_that_repeat_a_secret() -> None:
             for figure in re.findall(r"\$\d[\d,.]*\d|\b\d{3}[\d,.]*\b", fact.fact):
                 if figure not in public:
                     assert figure not in prompt, (sid, fact.id, figure)
+
+
+async def test_hints_never_name_what_the_buyer_has_not_told(tmp_path: Path) -> None:
+    from roleplay.engine.buyer import leaks
+    from roleplay.engine.session import Session, Setup
+    from roleplay.store import Store
+
+    store = Store(tmp_path / "h.db")
+    for sid in LIB.scenarios:
+        for difficulty in ("easy", "hard"):
+            s = Session.begin(Setup.from_library(LIB, sid, difficulty), store, store.rep("H"), seed=3)
+            for line in ("Hello there.", "What does this cost you today?", "Can we meet Tuesday at 3?"):
+                hidden = [f for f in s.setup.persona.hidden_facts if f.id not in s.state.revealed]
+                said = " ".join(t.text for t in s.turns)
+                unsaid = [f for f in hidden if not leaks(said, [f])]
+                assert not leaks(s.hint(), unsaid), (sid, difficulty, s.hint())
+                async for _ in s.say(line):
+                    pass
+                if s.over:
+                    break
+
+
+async def test_plan_check_quotes_the_buyer_turn_that_told_it(tmp_path: Path) -> None:
+    from roleplay.engine.plan import check
+    from roleplay.engine.session import Session, Setup
+    from roleplay.store import Store
+
+    store = Store(tmp_path / "p.db")
+    s = Session.begin(Setup.from_library(LIB, "price-objection", "easy"), store, store.rep("P"), seed=1)
+    for line in ("That's a fair reaction: forty-eight against twenty-one is a big jump. What are you comparing it to?",
+                 "What does a spoiled load cost you when it happens?"):
+        async for _ in s.say(line):
+            pass
+    assert "spoilage-numbers" in s.state.revealed
+    at = s.state.told["spoilage-numbers"]
+    said = next(t.text for t in s.turns if t.index == at)
+    items = check({"information": "what spoilage costs them"}, s.turns, s.setup.persona, s.state.revealed,
+                  s.state.told)
+    assert items[0].found == said

@@ -139,3 +139,12 @@ def test_sigkill_mid_session_loses_no_committed_turn_and_resumes(tmp_path: Path)
     assert len(turns) == 7 and turns[5].text.startswith("How is MedCo")
     assert store.session(session_id).status == "finished"
     store.close()
+
+
+def test_grade_takes_a_rubric_file_path(tmp_path: Path) -> None:
+    rubric = Path(__file__).resolve().parent.parent / "rubrics" / "objection-handling.yaml"
+    example = Path(__file__).resolve().parent.parent / "examples" / "price-objection-call.txt"
+    proc = run(tmp_path, "grade", str(example), "--rubric", str(rubric), "--offline", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert json.loads(proc.stdout)["rubric"] == "objection-handling"

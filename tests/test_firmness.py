@@ -33,6 +33,12 @@ FORMULAS = {
     # "I hear you. What does that cost you?" five times, then the same with a dated ask, again and again.
     "ack-question-ask": lambda i: "I hear you. What does that cost you?" + (f" {ASK}" if i >= 5 else ""),
     "same-line": lambda i: f"That's fair. What would it take to move forward? {ASK}",
+    # The formula varied by a word or two each turn, so it is not a word-for-word repeat.
+    "varied-formula": lambda i: "I hear you. What does that cost you " + [
+        "each month?", "per week?", "per quarter?", "this year?", "overall?", "on average?", "in total?",
+        "right now?"][i % 8] + (f" Can we meet Tuesday at {3 + i % 4}?" if i >= 3 else ""),
+    "two-things": lambda i: ["Right, two things to note then.", "Understood. Those two points are noted.",
+                             "Okay, so two things, got it."][i % 3] + (f" {ASK}" if i >= 3 else ""),
     "pitch-plus-question": lambda i: [
         "Our platform automates the whole workflow with real-time dashboards. What do you think?",
         "It also integrates with everything out of the box and our customers love it. Thoughts?",

@@ -133,3 +133,23 @@ def test_saved_scorecards_read_back_typed() -> None:
     assert again == card
     old = {k: v for k, v in card.to_json().items() if k not in ("flags", "note", "graded_share")}
     assert Scorecard.from_json(old).flags == []  # a scorecard saved before these fields still reads
+
+
+def test_points_lost_is_weight_times_how_often_it_failed() -> None:
+    # acknowledge (2) failed three times; clarify (3) failed once: 6 points against 3.
+    turns = [buyer(0, "It's double."),
+             rep(1, "a", g("acknowledge", "fail"), g("clarify", "pass", evidence=("a",))),
+             rep(3, "b", g("acknowledge", "fail"), g("clarify", "pass", evidence=("b",))),
+             rep(5, "c", g("acknowledge", "fail"), g("clarify", "fail"))]
+    card = build(RUBRIC, turns)
+    assert card.practise_next == "acknowledge"
+
+
+def test_a_scorecard_saved_before_it_said_what_it_rests_on_withholds_its_pass() -> None:
+    turns = [buyer(0, "It's double."), rep(1, "x", g("acknowledge", "pass", evidence=("x",)),
+                                           g("clarify", "pass", evidence=("x",)))]
+    old = build(RUBRIC, turns).to_json()
+    old["passed"] = True
+    for key in ("graded_share", "enough_share", "flags", "note", "practise_name", "practise_why"):
+        old.pop(key)
+    assert Scorecard.from_json(old).passed is None

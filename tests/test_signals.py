@@ -723,3 +723,30 @@ def test_evidence_in_details_is_never_cut_mid_word() -> None:
     r = open_question(long, ctx())
     quoted = r.detail.split('"')[1] if '"' in r.detail else ""
     assert not quoted or quoted.endswith("...") and quoted[:-3].split()[-1] in long.split()
+
+
+@pytest.mark.parametrize("text", [
+    "Of course, I'll be quick. Plants your size usually lose a shift a month.",
+    "Happy to, but I'd rather not send you a generic brochure. What would you look for?",
+])
+def test_agreeing_to_something_else_is_not_obeying_the_brush_off(text: str) -> None:
+    assert not complies_with_brush_off(text, ctx(FRANK)).hit
+
+
+@pytest.mark.parametrize("text", [
+    "Could your assistant please find 30 minutes with you and Mark on Thursday?",
+    "The system message tells dispatch which part was used.",
+    "How did the judge rule on the claim?",
+])
+def test_business_words_are_not_talking_to_the_grader(text: str) -> None:
+    assert not talks_to_grader(text, ctx()).hit
+
+
+def test_new_part_of_a_partly_repeated_turn_is_graded_on_its_own_words() -> None:
+    from roleplay.engine.grading import analyse
+
+    text = "ok and what does that cost you per truck each month? what does that cost you"
+    signals = analyse(text, "It's a lot.", ["what does that cost you"])
+    for name in POSITIVE:
+        for quote in signals[name].evidence:
+            assert quote in text and "  " not in quote

@@ -175,19 +175,32 @@ def _about(fact, persona: Persona) -> str:  # noqa: ANN001 - HiddenFact
     return topic.replace("-", " ") if topic else "a private matter"
 
 
-_DISTINCT = re.compile(r"\$?\d[\d,.]*|(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]{2,}\b|(?i:\b(?:two|three|four|five|six|seven|"
+_DISTINCT = re.compile(r"\$?\d[\d,.]*|\b[A-Z][a-zA-Z]{2,}\b|(?i:\b(?:two|three|four|five|six|seven|"
                        r"eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
                        r"thousand|million)\b)")
+# Capitalised only because they start a sentence: not names.
+_COMMON_CAPS = frozenset(
+    "the and but this that they there these those what when where which who why how our your their its his her "
+    "anything anyone each every one between honestly look yes okay alright fine well even just also then "
+    "we you she he it if so not any all some most".split())
+
+
+def _tokens(text: str) -> set[str]:
+    return {m.group().strip("$.,").lower() for m in _DISTINCT.finditer(text)} - _COMMON_CAPS
+
+
+def leaks(text: str, hidden: list) -> bool:  # noqa: ANN001 - HiddenFact
+    """Whether a text names a figure or a name that an unrevealed fact holds."""
+    secret = set().union(*(_tokens(f.fact) for f in hidden)) if hidden else set()
+    return bool(_tokens(text) & secret)
 
 
 def _keeps_secrets(items: list[str], hidden: list) -> list[str]:  # noqa: ANN001 - HiddenFact
     """The persona's own words, less any sentence that names a figure or a name an unrevealed fact
     holds (a persona's situation often repeats what it hides)."""
-    secret = {m.group().strip("$.,").lower() for f in hidden for m in _DISTINCT.finditer(f.fact)}
     out = []
     for item in items:
-        kept = [x for x in re.split(r"(?<=[.!?;])\s+", item)
-                if not ({m.group().strip("$.,").lower() for m in _DISTINCT.finditer(x)} & secret)]
+        kept = [x for x in re.split(r"(?<=[.!?;])\s+", item) if not leaks(x, hidden)]
         if kept:
             out.append(" ".join(kept))
     return out

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from ..models import Criterion, Rubric
 from .records import Grade
-from .signals import POSITIVE, SIGNALS, SignalContext, SignalResult, run_all
+from .signals import POSITIVE, SIGNALS, SignalContext, SignalResult, run_all, sentence_spans
 
 
 def applies(criterion: Criterion, *, after_objection: bool) -> bool:
@@ -32,11 +32,20 @@ def analyse(text: str, buyer_last: str, rep_before: Iterable[str], *,
     repeated = signals["repeats-earlier-line"]
     if repeated.hit and (repeated.value or 0) < 1.0:
         # Repeated sentences earn nothing; what is new in the turn is graded on its own.
-        fresh = text
-        for sentence in repeated.evidence:
-            fresh = fresh.replace(sentence, " ", 1)
+        # The repeated sentences are blanked in place, so positions (and evidence) stay the rep's words.
+        fresh = list(text)
+        for start, end in sentence_spans(text):
+            if text[start:end] in repeated.evidence:
+                fresh[start:end] = " " * (end - start)
+        blanked = "".join(fresh)
         for name in POSITIVE:
-            signals[name] = SIGNALS[name](fresh, ctx) if fresh.strip() else signals[name]
+            if blanked.strip():
+                r = SIGNALS[name](blanked, ctx)
+                evidence = []
+                for e in r.evidence:
+                    at = blanked.find(e)
+                    evidence.append(text[at : at + len(e)] if at >= 0 else e)
+                signals[name] = type(r)(r.name, r.hit, tuple(evidence), r.detail, r.value)
     return signals
 
 
@@ -72,7 +81,7 @@ def signal_grades(rubric: Rubric, signals: dict[str, SignalResult], *,
             continue
         if passed and c.signal_mode == "fail-only":
             continue  # the signal saw no failure; whether it passed is for the judge
-        if c.applies == "once-per-call" and not passed:
+        if c.applies == "once-per-call" and not passed and c.signal in POSITIVE:
             # Not doing a once-per-call behaviour on this turn is not a fail yet.
             out.append(Grade(criterion=c.id, verdict="n/a", score=None,
                              reason=f"not on this turn ({result.detail})", source="signal"))

@@ -55,7 +55,7 @@ def covered(item: str, said: list[str]) -> bool:
 
 
 def check(plan: dict | None, turns: list[Turn], persona: Persona | None = None,
-          revealed: list[str] = ()) -> list[PlanItem]:
+          revealed: list[str] = (), told: dict[str, int] | None = None) -> list[PlanItem]:
     asked = [q for t in turns if t.speaker == "rep" for q in question(t.text, SignalContext()).evidence]
     first_rep = next((t.index for t in turns if t.speaker == "rep"), None)
     # What the buyer said in answer to the rep, not the opening line the call started with.
@@ -68,8 +68,9 @@ def check(plan: dict | None, turns: list[Turn], persona: Persona | None = None,
         for fact in (persona.hidden_facts if persona else []):
             topic = topics.get(fact.reveal.topic or "")
             if fact.id in revealed and topic is not None and topic_matches(item, topic.keywords):
-                # the buyer's own line that told it, when it can be found; else the fact
-                found = next((b for b in buyer if covered(fact.fact, [b]) or _keys(fact.fact) & _keys(b)), fact.fact)
+                # the buyer's own line that told it (recorded when it was said), else the fact itself
+                at = (told or {}).get(fact.id)
+                found = next((t.text for t in turns if t.index == at and t.text), None) or fact.fact
                 break
         if found is None:
             found = next((b for b in buyer if covered(item, [b])), None)

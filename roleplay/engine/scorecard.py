@@ -82,9 +82,12 @@ class CriterionScore:
     lost: list[Lost] = field(default_factory=list)
     applied: bool = True  # False: the criterion never applied to this call (n/a)
 
+    lost_share: float = 0.0  # sum of (1 - score) over the turns that lost points (never shown: 1)
+
     @property
     def points_lost(self) -> float:
-        return 0.0 if self.score is None else self.weight * (1 - self.score) * max(1, self.fails)
+        """Weight times how often (and how badly) it failed in this call."""
+        return 0.0 if self.score is None else self.weight * self.lost_share
 
 
 @dataclass
@@ -120,7 +123,14 @@ class Scorecard:
                          for c in data.get("criteria", [])]
         d["flags"] = [Flag(**{k: v for k, v in f.items() if k in Flag.__dataclass_fields__})
                       for f in data.get("flags", [])]
-        return cls(**d)
+        card = cls(**d)
+        if "graded_share" not in data and card.criteria:
+            # Saved before scores said what they rest on: work it out, and withhold a pass it can't back.
+            total = sum(c.weight for c in card.criteria) or 1.0
+            card.graded_share = round(sum(c.weight for c in card.criteria if c.score is not None) / total, 3)
+            if card.graded_share < ENOUGH_WEIGHT and card.score is not None:
+                card.passed = None
+        return card
 
     @property
     def practise_label(self) -> str:
@@ -203,16 +213,19 @@ def build(rubric: Rubric, turns: list[Turn], call_grades: list[Grade] = (), *,
         row.lost = [Lost(i, g.reason or f"missed: {c.name}", g.evidence[0] if g.evidence else "",
                          number.get(i) if i is not None else None)
                     for i, g in scored if g.score < 1]
+        row.lost_share = sum(1 - g.score for _, g in scored if g.score < 1)  # type: ignore[operator]
         if c.applies == "once-per-call":
             # Shown once is enough; never shown in a call that was graded is a miss, lost across the call.
             if any(g.verdict == "pass" for _, g in scored):
                 row.score = max(g.score for _, g in scored)  # type: ignore[type-var]
                 row.lost = []
+                row.lost_share = 0.0
             elif scored:
                 row.score = max(g.score for _, g in scored)  # type: ignore[type-var]
             elif any(g.verdict == "n/a" for g in grades):
                 row.score = 0.0
                 row.fails = 1
+                row.lost_share = 1.0
                 turns_seen = [number[i] for i, g in graded if i is not None and i in number]
                 span = (f"turns {turns_seen[0]}-{turns_seen[-1]}" if len(turns_seen) > 1 else
                         f"turn {turns_seen[0]}" if turns_seen else "the call")

@@ -63,7 +63,8 @@ class StrongRep:
             return (f"Hi {first}, one thing that may matter before your agency contract notice date: "
                     "what changed on your side since we last spoke, and is the timeline still the same?")
         back = _play_back(buyer_last) or "that's where you are"
-        if state.trust >= difficulty_trust_to_agree and state.open_objection is not None:
+        ready = state.trust >= difficulty_trust_to_agree or (state.patience <= 2 and state.open_objection is None)
+        if ready and state.open_objection is not None:
             who = _decider(self.scenario, self.persona)
             asks = [f"Would Thursday at 2 work for 30 minutes with {who}, with you leading it?",
                     f"Could we hold 25 minutes next Tuesday at 10 with you and {who}, so you're not carrying it alone?"]
@@ -78,7 +79,7 @@ class StrongRep:
                     "How would you want to see that handled before anything else happens?"]
             k = (self.turn - 1) % 3
             return f"{openers[k]} {asks[k]}"
-        if state.trust >= difficulty_trust_to_agree:
+        if ready:
             numbers = _NUM.findall(" ".join(buyer_last.split()))
             value = f" You said {numbers[0]}; that's the number to put in front of them." if numbers else ""
             who = _decider(self.scenario, self.persona)

@@ -233,7 +233,8 @@ class Session:
         turn = Turn(index=index, speaker="rep", text=text, grades=grades, hint_used=hint_used)
         new_state, move = advance(self.state, text, signals, {g.criterion: g for g in grades},
                                   s.scenario, s.persona, s.rubric, s.difficulty,
-                                  seed=self.seed + index, buyer_last=buyer_last)
+                                  seed=self.seed + index, buyer_last=buyer_last,
+                                  heard=" ".join(t.text for t in self.turns if t.speaker == "buyer"))
         new_state.last_move = move.kind
         self.past.append(self.state)
         self.state, self.pending = new_state, move
@@ -352,6 +353,8 @@ class Session:
             self.pending = None
             if move.kind == "objection" and move.objection is not None:
                 self.state.voiced[move.objection.id] = index  # hints quote what was actually said
+            if move.kind == "reveal" and move.fact is not None:
+                self.state.told[move.fact.id] = index  # the plan check quotes the buyer's own words
             self._save(turn)
             await queue.put(BuyerTurnSaved(turn, move, self.state))
         finally:
@@ -383,7 +386,24 @@ class Session:
                                     list_price=brief.list_price)
 
     def hint(self) -> str:
-        """What a strong rep would do now, from the state (the rep's use of it is recorded)."""
+        """What a strong rep would do now, from the state (the rep's use of it is recorded).
+
+        A hint never names what the buyer has not told yet: advice written with the hidden facts
+        in mind is replaced by its plain form when it would give one away."""
+        from .buyer import leaks
+
+        hidden = [f for f in self.setup.persona.hidden_facts if f.id not in self.state.revealed]
+        hint = self._hint()
+        if leaks(hint, hidden):
+            said = " ".join(t.text for t in self.turns)
+            if not leaks(hint, [f for f in hidden if not leaks(said, [f])]):
+                return hint  # every name in it has come up in the call already
+            if self.state.open_objection:
+                return "They have a concern open: name it in your own words, then ask what is behind it."
+            return "There is more to learn: ask an open question about what this costs them today."
+        return hint
+
+    def _hint(self) -> str:
         s, p, d = self.state, self.setup.persona, self.setup.difficulty
         if s.open_objection:
             o = next(o for o in p.objections if o.id == s.open_objection)

@@ -96,6 +96,11 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of the rep's text, trimmed."""
+    return _sentences(_plain(text))
+
+
 def _add_span(spans: list[tuple[int, int]], text: str, s: int, e: int) -> None:
     while s < e and text[s].isspace():
         s += 1
@@ -1134,6 +1139,11 @@ _AGREE_SEND = re.compile(
     )\b""",
     re.I | re.X,
 )
+_SEND_VERB = re.compile(r"\b(?:send|sending|sent|email|e-mail|emailing|shoot|drop|forward|mail|get\s+(?:[\w-]+\s+){0,3}"
+                        r"(?:over|to\s+you)|have\s+(?:it|them|that)\s+to\s+you|attached|pass\s+(?:it|that)\s+along|inbox|"
+                        r"on\s+its\s+way|coming\s+your\s+way)\b", re.I)
+_NOT_SEND = re.compile(r"\b(?:rather\s+not|won't|will\s+not|not\s+going\s+to|don't\s+want\s+to|instead\s+of)\s+(?:\w+\s+)?"
+                       r"(?:send|email|shoot|forward)", re.I)
 _COURTESY_Q = re.compile(
     r"\b(?:anything\s+else|(?:best|right|which|what)\s+(?:email|address)|email\s+address|still\s+the\s+best|"
     r"sounds?\s+good|is\s+that\s+(?:ok|okay|alright|all\s+right|fine)|that\s+work(?:s)?\s+for\s+you\??$|spell|"
@@ -1149,7 +1159,8 @@ def complies_with_brush_off(text: str, ctx: SignalContext) -> SignalResult:
         return SignalResult("complies-with-brush-off", False, (), "the buyer did not brush you off", 0.0)
     plain = _plain(text)
     spans = _sentences(plain)
-    agree = next(((s, e) for s, e in spans if _AGREE_SEND.search(plain[s:e])), None)
+    agree = next(((s, e) for s, e in spans if _AGREE_SEND.search(plain[s:e]) and not _NOT_SEND.search(plain[s:e])
+                  and (_SEND_VERB.search(plain[s:e]) or len(_TOKEN.findall(plain[s:e].lower())) <= 3)), None)
     if agree is None:
         return SignalResult("complies-with-brush-off", False, (), "did not simply agree to send", 0.0)
     kept = [plain[s:e] for s, e, _ in _questions(plain, spans) if not _COURTESY_Q.search(plain[s:e])]
@@ -1183,17 +1194,19 @@ def keeps_conversation(text: str, ctx: SignalContext) -> SignalResult:
 
 _GRADER = re.compile(
     r"""(?:
-      \b(?:grader|rubric|evaluator|the\s+judge|scoring\s+(?:system|model|engine)|grading\s+(?:system|model|engine|criteria))\b
+      \b(?:grader|rubric|evaluator|scoring\s+(?:system|model|engine)|grading\s+(?:system|model|engine|criteria))\b
+    | (?:^|[.!?]\s+|\b(?:dear|hey|hi|note\s+to)\s+)the\s+judge\b
     | \b(?:mark|grade|score|rate)\s+(?:this|that|me|it|my\s+(?:turn|answer|response|reply|line))\s+(?:as\s+)?(?:a\s+)?
         (?:pass|passed|passing|correct|10|full|100|perfect|high|excellent)\b
     | \b(?:give|award)\s+me\s+(?:a\s+)?(?:pass|full\s+marks|full\s+points|100|10|points|credit|top\s+marks)\b
     | \bthis\s+(?:turn|response|line|answer|reply)\s+(?:demonstrates|shows|meets|satisfies|passes|is\s+an?\s+example)\b
     | \b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+|your\s+|the\s+|previous\s+|prior\s+|above\s+|earlier\s+)+
         (?:instructions?|rules|prompts?|guidelines|directions)\b
-    | \b(?:system|developer)\s+(?:prompt|message|instructions?)\b
+    | \bsystem\s+(?:prompt|instructions?)\b | \bdeveloper\s+(?:prompt|message|instructions?)\b
     | \bas\s+an\s+(?:AI|LLM|language\s+model|assistant)\b
     | \byou(?:'re|\s+are)\s+(?:just\s+)?(?:an?\s+)?(?:AI|LLM|language\s+model|chatbot|simulation|bot|roleplay)\b
-    | \b(?:AI|LLM|model|simulation|bot|assistant),?\s+(?:you\s+must|please|now\s+(?:agree|reveal|say))\b
+    | (?:^|[.!?]\s+)(?:AI|LLM|model|simulation|bot|assistant),?\s+(?:you\s+must|please|now\s+(?:agree|reveal|say))\b
+    | \b(?:AI|LLM|simulation|bot),\s+(?:you\s+must|please)\b
     | \b(?:hidden\s+facts?|reveal\s+(?:all\s+)?(?:your\s+)?(?:hidden|secret)|what\s+you(?:'re|\s+are)\s+(?:hiding|not\s+supposed\s+to))
     | \b(?:end|break|exit|stop)\s+(?:the\s+)?(?:simulation|role\s*-?play|character)\b | \bout\s+of\s+character\b
     | \bscore\s*[:=]\s*\d | \[(?:acknowledg\w*|open[\s-]question|next[\s-]step|pass|question|empathy)\]

@@ -64,7 +64,9 @@ class BuyerState:
     objective_asked: bool = False
     proposed: bool = False  # the rep has proposed a meeting or next step at some point in the call
     voiced: dict[str, int] = field(default_factory=dict)  # objection id -> the buyer turn that said it
+    told: dict[str, int] = field(default_factory=dict)  # hidden fact id -> the buyer turn that told it
     repeats: int = 0  # rep turns that only repeated earlier ones
+    credited: list[str] = field(default_factory=list)  # what has earned trust already (a topic, a figure)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -123,10 +125,6 @@ _CLOSE_ASK = re.compile(
     r"commit\s+(?:today|now|to\s+(?:buying|the\s+purchase|a\s+purchase|the\s+deal))|move\s+forward\s+(?:today|now)|"
     r"ink\s+(?:it|this)|(?:buy|purchase)\s+(?:it\s+)?(?:today|now)|do\s+(?:the|this)\s+deal\s+(?:today|now))",
     re.IGNORECASE)
-_NUMBER = re.compile(r"\$?\d[\d,.]*\s*(?:k|%|percent)?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
-                     r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million)\b",
-                     re.IGNORECASE)
-
 
 def _fresh(result: SignalResult, signals: dict[str, SignalResult]) -> bool:
     """A positive signal that rests on something new in this turn, not on a repeated line."""
@@ -147,12 +145,15 @@ def concern_on_table(state: BuyerState, buyer_last: str) -> bool:
 
 def quality(signals: dict[str, SignalResult], grades: dict[str, Grade] | None = None, *,
             state: BuyerState | None = None, persona: Persona | None = None, buyer_last: str = "",
-            revealed_text: str = "") -> tuple[int, list[str]]:
+            heard: str = "") -> tuple[int, list[str]]:
     """What this turn does for THIS buyer at THIS moment: above 0 strong, below 0 weak, with reasons.
 
-    Credit comes only from behaviour aimed at the buyer's situation: an open question on something
-    they care about (or on the concern on the table), an acknowledgment of a concern actually raised,
-    the buyer's own numbers used back. A generic formula, a repeat or a line to the grader earns nothing."""
+    Credit comes only from behaviour aimed at the buyer's situation, and only once for the same
+    thing: an open question on something they care about (a topic, a pain, the concern on the
+    table) that has not been credited before, or that builds on what they just said; an
+    acknowledgment of a concern actually raised; the buyer's own figures used back. A generic or
+    varied formula, a repeat or a line to the grader earns nothing. `state.credited` records what
+    was credited (the caller passes its own copy)."""
     reasons: list[str] = []
     if signals["talks-to-grader"].hit:
         return -2, ["spoke to the grading, not to the buyer"]
@@ -160,28 +161,43 @@ def quality(signals: dict[str, SignalResult], grades: dict[str, Grade] | None = 
     if repeat is not None and repeat.hit and repeat.value == 1.0:
         return -1, ["repeated an earlier line"]
     q = 0
+    credited = state.credited if state is not None else []
     on_table = state is not None and concern_on_table(state, buyer_last)
     if _fresh(signals["open-question"], signals):
         asked = " ".join(e for e in signals["open-question"].evidence)
-        care = [buyer_last] if buyer_last else []
+        keys: list[str] = []
         if persona is not None:
-            care += list(persona.pains) + list(persona.priorities) + [persona.situation]
-        topical = persona is not None and any(topic_matches(asked, t.keywords) for t in persona.topics)
-        overlap = bool(content_words(asked) & content_words(" ".join(care)))
-        if on_table or topical or overlap:
+            keys += [f"topic:{t.id}" for t in persona.topics if topic_matches(asked, t.keywords)]
+            care = content_words(" ".join(list(persona.pains) + list(persona.priorities) + [persona.situation]))
+            keys += [f"care:{w}" for w in sorted((content_words(asked) & care) - _GENERIC)]
+        if on_table and state is not None:
+            # A question about the concern on the table: it digs into what was said, or is a clarifier.
+            concern = buyer_last + " " + " ".join(o.line for o in (persona.objections if persona else [])
+                                                  if o.id == state.open_objection)
+            if (content_words(asked) & content_words(concern)) - _GENERIC or _CLARIFIER.search(asked):
+                keys.append(f"concern:{state.open_objection or ' '.join(sorted(content_words(buyer_last)))}")
+        builds = bool(buyer_last) and bool((content_words(asked) & content_words(buyer_last)) - _GENERIC) \
+            and f"builds:{buyer_last}" not in credited
+        if builds:
+            credited.append(f"builds:{buyer_last}")
+        new = [k for k in keys if k not in credited]
+        if new or builds:
             q += 1
+            credited.extend(new)
             reasons.append("asked an open question about what matters to the buyer")
+        elif keys:
+            reasons.append("asked about something already covered: nothing new for the buyer")
         else:
             reasons.append("the open question was generic: nothing in it is about this buyer")
     if _fresh(signals["acknowledgment"], signals) and on_table:
         q += 1
         reasons.append("acknowledged the concern on the table")
-    if revealed_text:
-        told = revealed_text.lower()
-        numbers = {n.group().strip().lower() for n in _NUMBER.finditer(text_of(signals))}
-        if any(n and n in told for n in numbers if len(n) > 1) or \
-                len(content_words(text_of(signals)) & content_words(revealed_text)) >= 2:
+    if heard and state is not None and state.revealed:
+        said = _figures(heard)
+        used = [f for f in _figures(text_of(signals)) if f in said and f"figure:{f}" not in credited]
+        if used:
             q += 1
+            credited.extend(f"figure:{f}" for f in used)
             reasons.append("used the buyer's own numbers")
     if not signals["question"].hit and q == 0:
         q -= 1  # telling, not asking
@@ -194,6 +210,33 @@ def quality(signals: dict[str, SignalResult], grades: dict[str, Grade] | None = 
     return q, reasons
 
 
+# Words too general to show that a question is about this buyer ("what does that cost you per week?").
+_GENERIC = frozenset(content_words(
+    "cost costs costing money price time month months week weeks year years quarter day days today team people "
+    "thing things work working business company process problem problems issue issues right now overall average "
+    "total each every"))
+_CLARIFIER = re.compile(
+    r"\b(?:compar\w*|behind\s+(?:it|that|this)|driv(?:es|ing)\s+(?:it|that|this)|what\s+would\s+(?:it|you)\s+"
+    r"(?:take|need)|what\s+would\s+have\s+to|mean\s+by|what\s+makes\s+you|why\s+(?:is|does|would)|"
+    r"what\s+worries|what\s+concerns|what\s+happened|what\s+changed)\b", re.IGNORECASE)
+_FIGURE = re.compile(
+    r"\$?\d[\d,.]*\s*(?:k\b|%|percent|thousand|million|grand|hours?|days?|loads?|trucks?)?|"
+    r"\b(?:(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?[\s-])?"
+    r"(?:hundred|thousand|million|grand)\b|\bone-point-\w+\s+million\b",
+    re.IGNORECASE)
+
+
+def _figures(text: str) -> set[str]:
+    """The figures in a text worth using back: amounts, counts with a unit, percentages; no bare 'two'."""
+    out = set()
+    for m in _FIGURE.finditer(text):
+        f = re.sub(r"[\s,$-]+", "", m.group().lower())
+        if len(re.sub(r"\D", "", f)) >= 2 or not f.isdigit() and len(f) > 3:
+            out.add(f)
+    return out
+
+
 def text_of(signals: dict[str, SignalResult]) -> str:
     """The rep's whole turn, which the talk-length signal carries as its evidence."""
     ev = signals["talk-length"].evidence
@@ -202,7 +245,7 @@ def text_of(signals: dict[str, SignalResult]) -> str:
 
 def advance(state: BuyerState, text: str, signals: dict[str, SignalResult],
             grades: dict[str, Grade], scenario: Scenario, persona: Persona, rubric: Rubric,
-            difficulty: Difficulty, seed: int = 0, buyer_last: str = "") -> tuple[BuyerState, Move]:
+            difficulty: Difficulty, seed: int = 0, buyer_last: str = "", heard: str = "") -> tuple[BuyerState, Move]:
     """The state after one rep turn, and the buyer's move. Pure: `state` is not changed."""
     s = BuyerState.from_json(state.to_json())
     if s.over:
@@ -210,9 +253,7 @@ def advance(state: BuyerState, text: str, signals: dict[str, SignalResult],
     s.rep_turns += 1
     s.patience -= 1
     gain, loss = difficulty.trust_gain_good, difficulty.trust_loss_weak
-    revealed_text = " ".join(f.fact for f in persona.hidden_facts if f.id in s.revealed)
-    q, reasons = quality(signals, grades, state=s, persona=persona, buyer_last=buyer_last,
-                         revealed_text=revealed_text)
+    q, reasons = quality(signals, grades, state=s, persona=persona, buyer_last=buyer_last, heard=heard)
     if signals["talks-to-grader"].hit:
         s.trust = max(0, s.trust - loss)
         s = _maybe_walk(s)
@@ -241,7 +282,9 @@ def advance(state: BuyerState, text: str, signals: dict[str, SignalResult],
         verdicts = [False if (grades.get(c) is not None and grades[c].verdict == "n/a") else _passed(c, grades)
                     for c in objection.resolved_when]
         told = [v for v in verdicts if v is not None]
-        handled = all(told) if told else q > 0
+        # The criteria that resolve it must pass, and the turn must do something for this buyer
+        # (a varied formula that happens to pass a question check does not answer a concern).
+        handled = (all(told) if told else True) and q > 0
         if handled:
             s.handled.append(objection.id)
             s.open_objection = None

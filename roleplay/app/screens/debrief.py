@@ -33,6 +33,8 @@ class DebriefScreen(Screen):
         row = store.session(self.session_id)
         self.row = row
         card = Scorecard.from_json(row.scorecard) if row.scorecard else None
+        if card is not None and row.outcome == "walked-away" and card.passed:
+            card.passed = False  # a session saved before this rule: still never a pass
         self.card = card
         turns = store.turns(row.id)
         yield Header()
@@ -129,8 +131,8 @@ class DebriefScreen(Screen):
 
         entry = self.app.lib.scenarios.get(row.scenario_id)
         persona = self.app.lib.persona_of(entry.model) if entry else None
-        revealed = ((row.state or {}).get("state") or {}).get("revealed", [])
-        items = check(row.plan, turns, persona, revealed)
+        saved = (row.state or {}).get("state") or {}
+        items = check(row.plan, turns, persona, saved.get("revealed", []), saved.get("told", {}))
         if not items:
             return None
         out = Text()

@@ -56,7 +56,7 @@ class HomeScreen(Screen):
                 yield Select(DIFFICULTIES, value="medium", allow_blank=False, id="difficulty", compact=True)
             yield ScenarioTable(id="scenarios", cursor_type="row", zebra_stripes=True)
             yield Static(id="detail")
-            yield Static("Recent sessions", classes="section-title")
+            yield Static("Recent sessions  [dim](~ a score resting on too little of the rubric to call)[/dim]", classes="section-title")
             yield DataTable(id="recent", cursor_type="row")
         yield Footer()
 
