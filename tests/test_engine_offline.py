@@ -201,3 +201,16 @@ def test_a_history_from_a_newer_version_is_refused_plainly(tmp_path) -> None:
     db.close()
     with pytest.raises(StoreError, match="newer roleplay"):
         Store(path)
+
+
+async def test_a_question_that_earns_a_fact_is_answered_before_a_mid_call_objection(lib, store) -> None:
+    """The buyer answers what was asked: a mid-call concern waits a turn rather than ignoring it."""
+    setup = Setup.from_library(lib, "send-me-the-information", "medium")
+    session = Session.begin(setup, store, store.rep("Ana"), seed=1)
+    lines = ["Happy to send it, Frank. So it's worth opening: what would you want it to answer first?",
+             "Gloves and run-hours, got it. What did the last unplanned press stop cost you?"]
+    moves = []
+    for line in lines:
+        events = await play(session, line)
+        moves += [e.move.kind for e in events if isinstance(e, BuyerTurnSaved)]
+    assert moves[-1] == "reveal", moves

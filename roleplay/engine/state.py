@@ -335,6 +335,8 @@ def advance(state: BuyerState, text: str, signals: dict[str, SignalResult],
 
     if move.kind not in ("objection", "discount") and s.open_objection is None:
         trigger = _trigger(text, signals, s)
+        if trigger == "mid-call" and _earned_fact(s, text, signals, grades, persona) is not None:
+            trigger = None  # a question that earned an answer gets the answer; the concern can wait a turn
         objection = _next_objection(s, persona, difficulty, trigger) if trigger else None
         if objection is not None:
             s.raised.append(objection.id)
