@@ -21,6 +21,7 @@ JSON lines, each with its "file". Floor: 300 turns/s for the batch command.
 
 from __future__ import annotations
 
+
 import contextlib
 import io
 import json
@@ -31,6 +32,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from library_lines import strings
 
 # No user config, library, model or data: set before roleplay is imported.
 _HOME = tempfile.mkdtemp(prefix="roleplay-bench-home-")
@@ -63,21 +66,11 @@ REP_LINES = [
 ]
 
 
-def _strings(data) -> list[str]:  # noqa: ANN001
-    if isinstance(data, str):
-        return [data]
-    if isinstance(data, dict):
-        return [s for v in data.values() for s in _strings(v)]
-    if isinstance(data, list | tuple):
-        return [s for v in data for s in _strings(v)]
-    return []
-
-
 def make_transcripts(folder: Path, n: int, seed: int = 7) -> int:
     """Write n transcripts; the number of turns written."""
     lib = library.load([library.shipped_folder()])
     scenario = lib.find("scenario", "price-objection").model
-    buyer_lines = sorted(set(_strings(scenario.offline_script.model_dump())))
+    buyer_lines = sorted(set(strings(scenario.offline_script.model_dump())))
     rnd = random.Random(seed)
     for i in range(n):
         turns = [("buyer" if k % 2 == 0 else "rep",

@@ -21,9 +21,12 @@ end-of-call prompt (grade_call) is printed too. Floor: window turn30/turn3
 
 from __future__ import annotations
 
+
 import json
 import sys
 from pathlib import Path
+
+from library_lines import strings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -53,23 +56,13 @@ REP_LINES = [
 ]
 
 
-def _strings(data) -> list[str]:  # noqa: ANN001
-    if isinstance(data, str):
-        return [data]
-    if isinstance(data, dict):
-        return [s for v in data.values() for s in _strings(v)]
-    if isinstance(data, list | tuple):
-        return [s for v in data for s in _strings(v)]
-    return []
-
-
 def long_call(scenario_id: str = "price-objection", rep_turns: int = 62) -> tuple[list[Turn], list]:
     """The turns of a long call, and the buyer state before each rep turn (from the scenario)."""
     lib = library.load([library.shipped_folder()])
     scenario = lib.find("scenario", scenario_id).model
     persona = lib.persona_of(scenario)
     # every line of the offline script, whatever situations it is keyed by, and the objections
-    buyer_lines = sorted(set(_strings(scenario.offline_script.model_dump()))) \
+    buyer_lines = sorted(set(strings(scenario.offline_script.model_dump()))) \
         + [o.line for o in persona.objections]
     turns = [Turn(index=0, speaker="buyer", text=scenario.opening.line)]
     contexts = []
