@@ -21,7 +21,6 @@ JSON lines, each with its "file". Floor: 300 turns/s for the batch command.
 
 from __future__ import annotations
 
-
 import contextlib
 import io
 import json

@@ -21,7 +21,6 @@ end-of-call prompt (grade_call) is printed too. Floor: window turn30/turn3
 
 from __future__ import annotations
 
-
 import json
 import sys
 from pathlib import Path
