@@ -158,7 +158,7 @@ class PracticeScreen(Screen):
         if turn.speaker == "buyer" and not turn.text and turn.note:
             widget = TurnView(Text(f"— {turn.note} —", style="italic"), classes="turn note silence")
             self.query_one("#transcript", VerticalScroll).mount(widget)
-            widget.scroll_visible(animate=False)
+            self.follow()
             return widget
         body = Text()
         body.append(f"{self.name_of(turn.speaker)}: ", style="bold")
@@ -170,13 +170,19 @@ class PracticeScreen(Screen):
             body.append("  [cut off]", style="italic yellow")
         widget = TurnView(body, classes=f"turn {turn.speaker}")
         self.query_one("#transcript", VerticalScroll).mount(widget)
-        widget.scroll_visible(animate=False)
+        self.follow()
         return widget
+
+    def follow(self) -> None:
+        """Keep the newest line in view, once it has been laid out (a long reply wraps over
+        several lines, which a scroll made before layout would leave hidden behind the input)."""
+        transcript = self.query_one("#transcript", VerticalScroll)
+        self.call_after_refresh(transcript.scroll_end, animate=False)
 
     def note(self, text: str, style: str = "italic dim") -> None:
         widget = TurnView(Text(text, style=style), classes="turn note")
         self.query_one("#transcript", VerticalScroll).mount(widget)
-        widget.scroll_visible(animate=False)
+        self.follow()
 
     def show_mood(self) -> None:
         st, d = self.session.state, self.session.setup.difficulty
@@ -288,7 +294,7 @@ class PracticeScreen(Screen):
                 self.query_one("#transcript", VerticalScroll).mount(self.live)
             self.live_text += event.text
             self.live.update(Text.assemble((f"{self.name_of('buyer')}: ", "bold"), self.live_text))
-            self.live.scroll_visible(animate=False)
+            self.follow()
         elif isinstance(event, BuyerTurnSaved):
             if self.live is not None:
                 self.live.remove()
