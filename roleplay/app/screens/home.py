@@ -28,8 +28,10 @@ class ScenarioTable(DataTable):
     BINDINGS = [Binding("enter", "select_cursor", "Practise")]
 
     async def _on_key(self, event: events.Key) -> None:
-        if event.is_printable and event.character and event.character not in " /":
-            search = self.screen.query_one("#search", Input)
+        search = self.screen.query_one("#search", Input)
+        # A space belongs to the search once a word is being typed ("send me"), fast typists included.
+        if event.is_printable and event.character and (event.character not in " /"
+                                                       or (event.character == " " and search.value)):
             search.focus()
             search.insert_text_at_cursor(event.character)
             event.stop()
