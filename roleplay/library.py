@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import problems_from
+from .problems import problems_from
 from .models import KINDS, Persona, Rubric, Scenario
 from .yamlsource import Located, Path_, Problem, YamlProblem, format_path, read_file
 

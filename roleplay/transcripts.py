@@ -50,7 +50,7 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from .engine.records import TranscriptIn, TranscriptTurn
-from .errors import problems_from
+from .problems import problems_from
 from .yamlsource import (
     MAX_BYTES,
     MAX_DEPTH,
