@@ -114,7 +114,7 @@ class OfflineBuyer:
             "objection-handled": script.objection_handled,
             "good": script.good_move,
             "weak": script.weak_move,
-            "neutral": script.weak_move if ctx.difficulty.starting_trust < 30 else script.good_move,
+            "neutral": script.good_move if _warmth(state, ctx.difficulty) >= 0.5 else script.weak_move,
             "repeat": script.repeated or _BUILT_IN["repeated"],
             "off-script": script.off_script or _BUILT_IN["off_script"],
             "complied": script.complied or _BUILT_IN["complied"],
@@ -165,6 +165,13 @@ _DIRECTIONS = {
     "complied": "The rep agreed to just send you the information. Thank them briefly and end the "
                 "call; you will look at it when you get a chance.",
 }
+
+
+def _warmth(state: BuyerState | None, difficulty: Difficulty) -> float:
+    """How close the buyer is to agreeing, 0 to 1 and over: trust against this difficulty's own
+    trust_to_agree, so every mood and tone follows the scenario's numbers, none fixed in code."""
+    trust = state.trust if state is not None else difficulty.starting_trust
+    return trust / max(1, difficulty.trust_to_agree)
 
 
 def _about(fact, persona: Persona) -> str:  # noqa: ANN001 - HiddenFact
@@ -219,8 +226,9 @@ def buyer_prompt(ctx: BuyerContext, state: BuyerState, move: Move) -> str:
         objection=move.objection.line if move.objection else "",
         fact=move.fact.fact if move.fact else "",
     )
-    mood = ("warm" if state.trust >= 70 else "open but cautious" if state.trust >= 45
-            else "guarded" if state.trust >= 25 else "cold and close to ending the call")
+    warmth = _warmth(state, ctx.difficulty)
+    mood = ("warm" if warmth >= 1 else "open but cautious" if warmth >= 0.65
+            else "guarded" if warmth >= 0.35 else "cold and close to ending the call")
     lines = [
         f"You are {p.name}, {p.role} at {p.company.name} ({p.company.industry}; {p.company.size}).",
         "You are in a sales conversation with a rep. Stay in character at all times.",
