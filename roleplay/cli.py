@@ -128,7 +128,7 @@ def _transcript_files(paths: list[Path]) -> list[tuple[Path, str | None]]:
     return out
 
 
-def _grade_rubric(args: argparse.Namespace):  # noqa: ANN202 - Rubric | None
+def _grade_rubric(args: argparse.Namespace):  # noqa: ANN202 - Rubric
     from . import library
 
     lib = library.load(library.default_folders(args.library)
@@ -136,8 +136,21 @@ def _grade_rubric(args: argparse.Namespace):  # noqa: ANN202 - Rubric | None
     try:
         return lib.find("rubric", args.rubric).model
     except LookupError as exc:
-        print(f"roleplay grade: {exc}", file=sys.stderr)
-        return None
+        raise _not_found(exc) from None
+
+
+def _not_found(exc: LookupError) -> Exception:
+    """A lookup the user named that failed (a scenario, a rubric), as the sentence to show."""
+    from .errors import NotFound, RoleplayError
+
+    return exc if isinstance(exc, RoleplayError) else NotFound(str(exc))
+
+
+def _grading_label(settings) -> str:  # noqa: ANN001 - Settings
+    """How `grade` grades: there is no buyer in a pasted call, so the practice banner would mislead."""
+    if settings.online:
+        return f"judge: {settings.grader_model}"
+    return "signals only (no model judge)"
 
 
 def _grade_report(rubric, settings, graded, card) -> None:  # noqa: ANN001
@@ -173,15 +186,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     rubric = _grade_rubric(args)
-    if rubric is None:
-        return 1
     # provider retries are said on stderr, so --json output stays clean
     _, judge, _ = players(settings, notice=lambda m: print(f"({m})", file=sys.stderr, flush=True))
     graded, call_grades, card = asyncio.run(grade_transcript(turns, rubric, judge))
     if args.json:
         print(json.dumps(grades_json(rubric.id, card.score, graded, call_grades), indent=2))
         return 0
-    print(f"{rubric.title}: {settings.mode_label()}")
+    print(f"{rubric.title}: {_grading_label(settings)}")
     _grade_report(rubric, settings, graded, card)
     return 0
 
@@ -197,8 +208,6 @@ def _grade_batch(args: argparse.Namespace, settings, paths: list[Path]) -> int: 
     from .transcripts import TranscriptError, read_transcript
 
     rubric = _grade_rubric(args)
-    if rubric is None:
-        return 1
     files = _transcript_files(paths)
     _, judge, _ = players(settings, notice=lambda m: print(f"({m})", file=sys.stderr, flush=True))
 
@@ -234,7 +243,7 @@ def _grade_batch(args: argparse.Namespace, settings, paths: list[Path]) -> int: 
     async def run() -> None:
         nonlocal turns_graded
         if not args.json:
-            print(f"{rubric.title}: {settings.mode_label()}")
+            print(f"{rubric.title}: {_grading_label(settings)}")
         async for path, (result, problem) in in_order():
             if problem is not None:
                 failed.append(str(path))
@@ -290,24 +299,26 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .practice import export_json, export_markdown
+    """One format is printed (for a pipe or a redirect); several, or --out, are written as files,
+    one a format, never concatenated on stdout where no program could read them apart."""
+    from .errors import NotFound, RoleplayError
+    from .practice import EXPORT_FORMATS, export_file, export_text
 
+    formats = list(dict.fromkeys(f.strip().lower() for f in args.format.split(",") if f.strip()))
+    unknown = [f for f in formats if f not in EXPORT_FORMATS]
+    if unknown or not formats:
+        raise RoleplayError(f"unknown format '{(unknown or [args.format])[0]}'; use md, json, or both: md,json")
     settings = _settings(args)
     store = _store(settings)
     row = store.session(args.session_id)
     if row is None:
-        print(f"roleplay export: no session '{args.session_id}' (see 'roleplay history')",
-              file=sys.stderr)
-        return 1
-    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+        raise NotFound(f"no session '{args.session_id}'", hint="(see 'roleplay history')")
+    if len(formats) == 1 and args.out is None:
+        print(export_text(store, row, formats[0]), end="")
+        return 0
+    folder = args.out if args.out is not None else Path.cwd()
     for fmt in formats:
-        if fmt == "json":
-            print(json.dumps(export_json(store, row), indent=2))
-        elif fmt == "md":
-            print(export_markdown(store, row))
-        else:
-            print(f"roleplay export: unknown format '{fmt}' (use md or json)", file=sys.stderr)
-            return 1
+        print(export_file(store, row, fmt, folder))
     return 0
 
 
@@ -454,6 +465,7 @@ def cmd_practice(args: argparse.Namespace) -> int:
 
     from . import library
     from .engine.session import Session, Setup
+    from .errors import NotFound, RoleplayError
     from .practice import players, recommender
 
     settings = _settings(args)
@@ -465,23 +477,18 @@ def cmd_practice(args: argparse.Namespace) -> int:
         if args.resume:
             row = store.session(args.resume)
             if row is None:
-                print(f"roleplay practice: no session '{args.resume}' (see 'roleplay history')",
-                      file=sys.stderr)
-                return 1
+                raise NotFound(f"no session '{args.resume}'", hint="(see 'roleplay history')")
             setup = Setup.from_library(lib, row.scenario_id, row.difficulty)
             session = Session.resume(store, row.id, setup, buyer=buyer, judge=judge, llm=llm)
         else:
             if not args.scenario:
-                print("roleplay practice: name a scenario (see 'roleplay list') or --resume SESSION_ID",
-                      file=sys.stderr)
-                return 1
+                raise RoleplayError("name a scenario (see 'roleplay list') or --resume SESSION_ID")
             setup = Setup.from_library(lib, args.scenario, args.difficulty)
             rep = store.rep(args.rep or _default_rep(store))
             session = Session.begin(setup, store, rep, buyer=buyer, judge=judge, seed=args.seed,
                                     llm=llm)
     except LookupError as exc:
-        print(f"roleplay practice: {exc}", file=sys.stderr)
-        return 1
+        raise _not_found(exc) from None
     session.recommend = recommender(lib, setup.scenario.id)
     if args.plain:
         from .plain import run
@@ -542,7 +549,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="a session's report")
     p.add_argument("session_id", metavar="SESSION_ID")
-    p.add_argument("--format", default="md", help="md, json, or both: md,json")
+    p.add_argument("--format", default="md",
+                   help="md, json, or both: md,json (one format is printed; both are written as files)")
+    p.add_argument("--out", type=Path, metavar="FOLDER",
+                   help="write the report as a file into FOLDER (with several formats: default the "
+                        "current folder), named SESSION_ID-SCENARIO.md / .json")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("doctor", help="which model is used, whether it answers, how to set one up")
@@ -559,18 +570,43 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. A problem roleplay can name (`RoleplayError`) is one line on stderr,
+    `roleplay COMMAND: sentence`, and its exit code; anything else is a bug, said as one in a
+    line (the traceback only with ROLEPLAY_DEBUG=1), never a traceback the user has to read."""
+    from .errors import RoleplayError
+
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        from .app import run_app
-        from .settings import load_settings
-
-        return run_app(load_settings(), exit_after_paint=bool(os.environ.get("ROLEPLAY_EXIT_AFTER_PAINT")))
+    name = f"roleplay {args.command}" if args.command else "roleplay"
     try:
+        if args.command is None:
+            from .app import run_app
+            from .settings import load_settings
+
+            return run_app(load_settings(), exit_after_paint=bool(os.environ.get("ROLEPLAY_EXIT_AFTER_PAINT")))
         return args.func(args)
     except BrokenPipeError:  # `roleplay schema scenario | head` is fine
         sys.stderr.close()
         return 0
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except RoleplayError as err:
+        print(f"{name}: {err}", file=sys.stderr)
+        return err.exit_code
+    except Exception as exc:  # noqa: BLE001 - the one place a bug is turned into words
+        if os.environ.get("ROLEPLAY_DEBUG") == "1":
+            import traceback
+
+            traceback.print_exc()
+        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        print(f"roleplay hit a bug: {' '.join(what.split())[:300]}; please report it "
+              f"(ROLEPLAY_DEBUG=1 {name} ... shows the details).", file=sys.stderr)
+        return BUG_EXIT
+
+
+BUG_EXIT = 70
+"""The exit code of a bug (EX_SOFTWARE), apart from the 1 of a problem roleplay can name."""
 
 
 if __name__ == "__main__":

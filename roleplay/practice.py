@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from .engine import scorecard as scorecards
@@ -86,7 +87,8 @@ async def grade_transcript(turns_in: list[Any], rubric: Rubric, judge: Judge,
 
 def grades_json(rubric_id: str, score: float | None, turns: list[Turn],
                 call_grades: list[Grade] = ()) -> dict[str, Any]:
-    """The grades contract of DESIGN.md: one effective grade per criterion per rep turn."""
+    """The grades output of `grade --json` and `export --format json` (README, "Grading a real
+    call"): one effective grade per criterion per rep turn."""
     out: dict[str, Any] = {"rubric": rubric_id, "score": score, "turns": []}
     for t in turns:
         grades = [g.model_dump() for g in effective(t.grades).values()] if t.speaker == "rep" else []
@@ -153,6 +155,35 @@ def export_markdown(store: Store, row: SessionRow) -> str:
         lines += [f"_Model use: {row.prompt_tokens} prompt + {row.completion_tokens} completion tokens, "
                   f"${row.cost:.4f}._", ""]
     return "\n".join(lines)
+
+
+EXPORT_FORMATS = ("md", "json")
+"""The formats a session's report is exported in (`roleplay export --format`, the debrief's buttons)."""
+
+
+def export_text(store: Store, row: SessionRow, fmt: str) -> str:
+    """The whole report in one format, ending in a newline."""
+    import json
+
+    if fmt == "json":
+        return json.dumps(export_json(store, row), indent=2) + "\n"
+    if fmt == "md":
+        return export_markdown(store, row).rstrip("\n") + "\n"
+    raise ValueError(f"unknown export format {fmt!r}")
+
+
+def export_file(store: Store, row: SessionRow, fmt: str, folder: Path) -> Path:
+    """Write the report into `folder` (made if missing) as SESSION_ID-SCENARIO.FMT; its path.
+    A folder that can't be written is said in words (RoleplayError), not as an OSError."""
+    from .errors import RoleplayError
+
+    path = Path(folder) / f"{row.id}-{row.scenario_id}.{fmt}"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(export_text(store, row, fmt), encoding="utf-8")
+    except OSError as exc:
+        raise RoleplayError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
+    return path
 
 
 def _score(score: float | None, scale: float = 1) -> str:

@@ -24,8 +24,8 @@ def env(home: Path) -> dict[str, str]:
     return e
 
 
-def run(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "roleplay", *args], input=stdin,
+def run(home: Path, *args: str, stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "roleplay", *args], input=stdin, cwd=cwd,
                           capture_output=True, text=True, timeout=120, env=env(home))
 
 
@@ -56,6 +56,16 @@ def test_grade_prints_the_contract_json(tmp_path: Path) -> None:
     assert all(g["score"] is None for t in reps for g in t["grades"] if g["criterion"] == "confirm")
 
 
+def test_grade_says_how_it_grades_not_the_practice_banner(tmp_path: Path) -> None:
+    """A pasted call has no buyer: offline, grade says signals only, not 'offline practice'."""
+    proc = run(tmp_path, "grade", str(ROOT / "examples/price-objection-call.txt"),
+               "--rubric", "objection-handling", "--offline")
+    assert proc.returncode == 0, proc.stderr
+    first = proc.stdout.splitlines()[0]
+    assert first == "Handling an objection: signals only (no model judge)", first
+    assert "scripted buyer" not in proc.stdout and "practice" not in first
+
+
 def test_grade_reports_a_broken_transcript_with_its_line(tmp_path: Path) -> None:
     bad = tmp_path / "call.txt"
     bad.write_text("Rep: Hi Dana.\nBuyer: Hi.\n")
@@ -80,7 +90,25 @@ def test_plain_practice_history_and_export(tmp_path: Path) -> None:
     assert md.returncode == 0 and "# " in md.stdout and "**Rep:** When you say double" in md.stdout
     js = json.loads(run(tmp_path, "export", sid, "--format", "json").stdout)
     assert js["session"]["id"] == sid and js["turns"][1]["speaker"] == "rep"
-    assert run(tmp_path, "export", "nope").returncode == 1
+    missing = run(tmp_path, "export", "nope")
+    assert missing.returncode == 1
+    assert missing.stderr == "roleplay export: no session 'nope' (see 'roleplay history')\n"
+
+    # both formats: one file each (in the current folder, or --out), never both glued on stdout
+    here = tmp_path / "here"
+    here.mkdir()
+    both = run(tmp_path, "export", sid, "--format", "md,json", cwd=here)
+    assert both.returncode == 0, both.stderr
+    written = sorted(here.iterdir())
+    assert [p.suffix for p in written] == [".json", ".md"]
+    assert both.stdout.splitlines() == [str(here / f"{sid}-price-objection.md"),
+                                        str(here / f"{sid}-price-objection.json")]
+    assert json.loads((here / f"{sid}-price-objection.json").read_text()) == js
+    assert (here / f"{sid}-price-objection.md").read_text() == md.stdout
+    out = run(tmp_path, "export", sid, "--format", "json", "--out", str(tmp_path / "reports"))
+    assert out.returncode == 0 and out.stdout.strip() == str(tmp_path / "reports" / f"{sid}-price-objection.json")
+    bad = run(tmp_path, "export", sid, "--format", "md,pdf", cwd=here)
+    assert bad.returncode == 1 and "unknown format 'pdf'" in bad.stderr and bad.stdout == ""
 
 
 def test_doctor_explains_offline_and_how_to_connect(tmp_path: Path) -> None:

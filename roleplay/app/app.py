@@ -191,21 +191,12 @@ class RoleplayApp(App[int]):
         self.push_screen(PracticeScreen(session))
 
     def export_session(self, session_id: str, fmt: str) -> Path | None:
-        import json
-
-        from ..practice import export_json, export_markdown
+        from ..practice import export_file
 
         row = self.store.session(session_id)
         if row is None:
             return None
-        folder = self.store.path.parent / "exports"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{row.id}-{row.scenario_id}.{fmt}"
-        if fmt == "json":
-            path.write_text(json.dumps(export_json(self.store, row), indent=2))
-        else:
-            path.write_text(export_markdown(self.store, row))
-        return path
+        return export_file(self.store, row, fmt, self.store.path.parent / "exports")
 
 
 def run_app(settings: Settings, session=None, exit_after_paint: bool = False) -> int:  # noqa: ANN001
