@@ -3,21 +3,36 @@
 Every turn and its grades are committed before the caller shows them, so a
 crash loses nothing that was on screen. WAL keeps writes cheap and lets a
 second process (`roleplay history`) read while a session runs. The schema
-is versioned with `PRAGMA user_version`; each upgrade step runs once, in order.
-No API key or other secret is ever written here.
+is versioned with `PRAGMA user_version`; the version is read and every upgrade
+step run inside one `BEGIN IMMEDIATE` transaction, so processes starting at
+once on a new data folder never race. No API key or other secret is written here.
+
+Whatever goes wrong with the file (a read-only folder, a full disk, a damaged
+or newer database) is raised as `roleplay.errors.StoreError`: one sentence
+saying what happened, where, and what to do. A write that fails leaves the
+database as it was (each write is one transaction). A damaged database is
+never written to; `Store.open_fresh_beside(path)` moves it aside, untouched,
+and starts a fresh history in its place.
 """
 
 from __future__ import annotations
 
+import errno
+import functools
 import json
+import os
 import secrets
 import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from .engine.records import Grade, Turn
+from .errors import NotFound, StoreError
 
 CALL = -1
 """turn index under which grades on the whole call (end-of-call criteria) are kept"""
@@ -95,6 +110,17 @@ _UPGRADES: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 4: the buyer state before each rep turn (for redo), one row each, written once
+    # (it used to be re-serialised, 30 at a time, inside sessions.state on every turn)
+    """
+    CREATE TABLE past_states (
+        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        turn_idx INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        PRIMARY KEY (session_id, turn_idx)
+    );
+    CREATE INDEX sessions_by_started ON sessions(started);
+    """,
 ]
 VERSION = len(_UPGRADES)
 
@@ -146,52 +172,227 @@ class SessionRow:
         return dict(self.__dict__)
 
 
-class StoreError(Exception):
-    """The history file cannot be used; the message says why, in plain words."""
+# ---- ids
+
+_CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+def new_session_id() -> str:
+    """A ULID in lower case: 48 bits of milliseconds, then 80 random bits (26 characters).
+
+    Sorted as text, ids are in time order; two sessions started in the same millisecond
+    differ in 80 random bits, so ids never collide in practice. Any unique prefix of
+    an id (e.g. its first 10-12 characters) is accepted wherever an id is asked for."""
+    ms = int(datetime.now(timezone.utc).timestamp() * 1000) & ((1 << 48) - 1)
+    value = ms << 80 | int(secrets.token_hex(10), 16)
+    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+
+
+# ---- what went wrong, in words
+
+_FULL, _READ_ONLY, _DAMAGED, _BUSY = "full", "read-only", "damaged", "busy"
+
+
+def _kind(exc: BaseException) -> str | None:
+    """Which of the failures a user can act on this is (None: something else)."""
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            return _FULL
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EEXIST):
+            return _READ_ONLY
+        return None
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = None if code is None else code & 0xFF
+    text = str(exc).lower()
+    if primary == sqlite3.SQLITE_FULL or "disk is full" in text:
+        return _FULL
+    if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM) or any(
+            w in text for w in ("readonly database", "read-only", "unable to open database")):
+        return _READ_ONLY
+    if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or any(
+            w in text for w in ("not a database", "malformed", "corrupt")):
+        return _DAMAGED
+    if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "database is locked" in text:
+        return _BUSY
+    return None
+
+
+class DamagedStore(StoreError):
+    """The history file is not a readable SQLite database. It is never written to.
+
+    `aside` is where `Store.open_fresh_beside(path)` would move it (kept, untouched)
+    before starting a fresh, empty history at `path`."""
+
+    def __init__(self, path: Path, detail: str):
+        self.path, self.aside = path, damaged_name(path)
+        super().__init__(
+            f"The practice history at {path} is damaged ({detail}), so roleplay has not touched it.",
+            hint=f"To start a fresh history, move it aside: mv '{path}' '{self.aside}' (the app offers "
+                 "to do this for you); the damaged file stays beside the new one, untouched, for recovery.")
+
+
+def damaged_name(path: Path) -> Path:
+    """Where a damaged history is moved aside: roleplay.damaged-YYYYMMDD-HHMMSS.db, beside it."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return path.with_name(f"{path.stem}.damaged-{stamp}{path.suffix}")
+
+
+def _failure(path: Path, exc: BaseException, *, saving: bool) -> StoreError:
+    """The StoreError for `exc`, in words."""
+    kind = _kind(exc)
+    what = "Your practice history can't be saved" if saving else "Your practice history can't be opened"
+    kept = "; your turn is kept." if saving else "."
+    if kind == _FULL:
+        return StoreError(f"{what}: the disk is full ({path}).", hint="Free some space and try again;" + (
+            " your turn is kept." if saving else " nothing was lost."))
+    if kind == _READ_ONLY:
+        return StoreError(
+            f"{what}: the folder {path.parent} is read-only or not writable ({path}).",
+            hint="Make it writable, or set data_dir in the config (or ROLEPLAY_DATA_DIR) to a folder "
+                 "you can write to" + kept)
+    if kind == _DAMAGED:
+        return DamagedStore(path, str(exc))
+    if kind == _BUSY:
+        return StoreError(f"{what}: another roleplay kept the history at {path} locked for too long.",
+                          hint="Close the other roleplay windows and try again" + kept)
+    return StoreError(f"{what}: {exc} ({path}).", hint="Check the file and the disk;" + (
+        " your turn is kept." if saving else " nothing was changed."))
+
+
+def _guarded(method):  # noqa: ANN001, ANN202
+    """Reading methods: a damaged or unreadable file becomes a StoreError, not a traceback."""
+    @functools.wraps(method)
+    def wrapper(self: Store, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise _failure(self.path, exc, saving=False) from exc
+    return wrapper
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """The one place a connection is made (tests open it read-only or fault-injected here)."""
+    return sqlite3.connect(path, isolation_level=None, check_same_thread=False)
 
 
 class Store:
     def __init__(self, path: Path):
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path = Path(path)
         try:
-            self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _failure(path, exc, saving=False) from exc
+        self.db: sqlite3.Connection | None = None
+        try:
+            self.db = _connect(path)
             self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA journal_mode=WAL")
+            # Waiting for a lock comes first: every statement after it may meet another
+            # process starting at the same moment.
+            self.db.execute("PRAGMA busy_timeout=10000")
+            self._check_readable()
+            self._wal()
             # WAL with NORMAL sync: a committed turn survives the process being killed;
             # only a power cut can lose the last moments, and each commit stays cheap.
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("PRAGMA busy_timeout=5000")
             self._upgrade()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"the practice history at {path} cannot be opened: {exc}") from exc
+        except (sqlite3.Error, OSError, StoreError) as exc:
+            if self.db is not None:
+                self.db.close()
+            if isinstance(exc, StoreError):
+                raise
+            raise _failure(path, exc, saving=False) from exc
+
+    def _check_readable(self) -> None:
+        """A file that isn't SQLite is reported as damaged before anything could write to it."""
+        try:
+            with open(self.path, "rb") as f:
+                head = f.read(16)
+        except FileNotFoundError:
+            return
+        if head and head != b"SQLite format 3\x00":
+            raise DamagedStore(self.path, "it is not an SQLite database")
+        self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+
+    def _wal(self) -> None:
+        # Switching a new file to WAL takes a lock that a process starting at the same
+        # moment may hold; the busy handler doesn't cover it, so wait here.
+        for attempt in range(200):
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if _kind(exc) != _BUSY or attempt == 199:
+                    raise
+                time.sleep(0.01)
+
+    @classmethod
+    def open_fresh_beside(cls, path: Path) -> Store:
+        """Move a damaged history aside (renamed, never changed) and start a fresh one at `path`.
+
+        The damaged file becomes `roleplay.damaged-YYYYMMDD-HHMMSS.db` in the same folder,
+        with its -wal and -shm files if any; returns the new, empty store."""
+        path = Path(path)
+        aside = damaged_name(path)
+        try:
+            for suffix in ("", "-wal", "-shm"):
+                src = Path(str(path) + suffix)
+                if src.exists():
+                    os.replace(src, Path(str(aside) + suffix))
+        except OSError as exc:
+            raise _failure(path, exc, saving=True) from exc
+        return cls(path)
 
     def close(self) -> None:
         self.db.close()
 
     def _upgrade(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version > VERSION:
-            raise StoreError(f"the practice history at {self.path} was written by a newer roleplay "
-                             f"(format {version}, this one knows {VERSION}); upgrade roleplay")
-        for number in range(version, VERSION):
-            with self._tx():
+        if self.db.execute("PRAGMA user_version").fetchone()[0] == VERSION:
+            return  # the common case; versions only go up, so no lock is needed to know it
+        with self._tx():
+            # Read inside the write lock: another process may have just created or upgraded it.
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version > VERSION:
+                raise StoreError(
+                    f"The practice history at {self.path} was written by a newer roleplay (database "
+                    f"format {version}; this roleplay reads formats up to {VERSION}).",
+                    hint="Upgrade roleplay (pip install -U roleplay) to use it; nothing was changed.")
+            for number in range(version, VERSION):
                 for statement in _split(_UPGRADES[number]):
                     self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version={number + 1}")
+            self.db.execute(f"PRAGMA user_version={VERSION}")
 
-    def _tx(self) -> _Tx:
-        return _Tx(self.db)
+    @contextmanager
+    def _tx(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on error: each write is all or nothing.
+
+        A failure the user can act on (disk full, read-only, damaged) leaves as a StoreError."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise _failure(self.path, exc, saving=True) from exc
+        try:
+            yield
+            self.db.execute("COMMIT")
+        except BaseException as exc:
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # SQLite already rolled it back
+            if isinstance(exc, sqlite3.Error):
+                raise _failure(self.path, exc, saving=True) from exc
+            raise
 
     # reps
     def rep(self, name: str) -> Rep:
         name = " ".join(name.split())
         if not name:
             raise ValueError("a rep needs a name")
-        with self._tx():
-            self.db.execute("INSERT OR IGNORE INTO reps(name, created) VALUES (?, ?)", (name, _now()))
         row = self.db.execute("SELECT id, name FROM reps WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            with self._tx():
+                self.db.execute("INSERT OR IGNORE INTO reps(name, created) VALUES (?, ?)", (name, _now()))
+            row = self.db.execute("SELECT id, name FROM reps WHERE name = ?", (name,)).fetchone()
         return Rep(row["id"], row["name"])
 
     def reps(self) -> list[Rep]:
@@ -201,7 +402,7 @@ class Store:
     def start_session(self, *, rep: Rep, scenario_id: str, scenario_title: str, rubric_id: str,
                       difficulty: str, buyer: str, judge: str, seed: int, state: dict,
                       plan: dict | None = None) -> str:
-        sid = datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+        sid = new_session_id()
         with self._tx():
             self.db.execute(
                 "INSERT INTO sessions(id, rep_id, scenario_id, scenario_title, rubric_id, difficulty,"
@@ -210,8 +411,10 @@ class Store:
                  _now(), json.dumps(state), json.dumps(plan) if plan else None))
         return sid
 
-    def add_turn(self, session_id: str, turn: Turn, state: dict | None = None) -> None:
-        """Commit one turn (and its grades, and the buyer state after it) in one transaction."""
+    def add_turn(self, session_id: str, turn: Turn, state: dict | None = None,
+                 past: dict | None = None) -> None:
+        """Commit one turn (and its grades, the buyer state after it and, for a rep turn, the
+        state before it) in one transaction."""
         with self._tx():
             self.db.execute(
                 "INSERT OR REPLACE INTO turns(session_id, idx, speaker, text, note, interrupted,"
@@ -219,6 +422,9 @@ class Store:
                 (session_id, turn.index, turn.speaker, turn.text, turn.note, int(turn.interrupted),
                  int(turn.hint_used), _now()))
             self._put_grades(session_id, turn.index, turn.grades)
+            if past is not None:
+                self.db.execute("INSERT OR REPLACE INTO past_states(session_id, turn_idx, state) VALUES (?,?,?)",
+                                (session_id, turn.index, json.dumps(past)))
             if state is not None:
                 self.db.execute("UPDATE sessions SET state = ? WHERE id = ?", (json.dumps(state), session_id))
 
@@ -227,7 +433,21 @@ class Store:
         with self._tx():
             self.db.execute("DELETE FROM turns WHERE session_id = ? AND idx >= ?", (session_id, index))
             self.db.execute("DELETE FROM grades WHERE session_id = ? AND turn_idx >= ?", (session_id, index))
+            self.db.execute("DELETE FROM past_states WHERE session_id = ? AND turn_idx >= ?", (session_id, index))
             self.db.execute("UPDATE sessions SET state = ? WHERE id = ?", (json.dumps(state), session_id))
+
+    def past_states(self, session_id: str, limit: int) -> list[dict]:
+        """The buyer state before each of the last `limit` rep turns, oldest first."""
+        rows = self.db.execute("SELECT state FROM past_states WHERE session_id = ? ORDER BY turn_idx DESC"
+                               " LIMIT ?", (session_id, limit)).fetchall()
+        return [json.loads(r["state"]) for r in reversed(rows)]
+
+    def put_past_states(self, session_id: str, states: list[tuple[int, dict]]) -> None:
+        """Write states before rep turns (turn index, state) at once: a session saved before
+        they had their own table moves them here when it is resumed."""
+        with self._tx():
+            self.db.executemany("INSERT OR REPLACE INTO past_states(session_id, turn_idx, state) VALUES (?,?,?)",
+                                [(session_id, i, json.dumps(s)) for i, s in states])
 
     def add_grades(self, session_id: str, turn_index: int, grades: list[Grade]) -> None:
         with self._tx():
@@ -289,9 +509,13 @@ class Store:
 
     # reading
     _SELECT = ("SELECT s.*, r.name AS rep FROM sessions s JOIN reps r ON r.id = s.rep_id")
+    _LIGHT = ("SELECT s.id, r.name AS rep, s.scenario_id, s.scenario_title, s.rubric_id, s.difficulty,"
+              " s.buyer, s.judge, s.seed, s.started, s.ended, s.status, s.outcome, s.score, s.passed,"
+              " s.prompt_tokens, s.completion_tokens, s.cost FROM sessions s JOIN reps r ON r.id = s.rep_id")
 
     def _row(self, r: sqlite3.Row) -> SessionRow:
-        def j(v: str | None) -> Any:
+        def j(key: str) -> Any:
+            v = r[key] if key in r.keys() else None
             return json.loads(v) if v else None
 
         return SessionRow(
@@ -300,19 +524,29 @@ class Store:
             seed=r["seed"], started=r["started"], ended=r["ended"], status=r["status"],
             outcome=r["outcome"], score=r["score"],
             passed=None if r["passed"] is None else bool(r["passed"]),
-            scorecard=j(r["scorecard"]), state=j(r["state"]) or {}, debrief=j(r["debrief"]),
-            plan=j(r["plan"]), prompt_tokens=r["prompt_tokens"],
+            scorecard=j("scorecard"), state=j("state") or {}, debrief=j("debrief"),
+            plan=j("plan"), prompt_tokens=r["prompt_tokens"],
             completion_tokens=r["completion_tokens"], cost=r["cost"])
 
     def session(self, session_id: str) -> SessionRow | None:
+        """The session with this id, or with the only id that starts with it (at least 4
+        characters, any case); None if there is none. Several matches: NotFound, saying so."""
         r = self.db.execute(self._SELECT + " WHERE s.id = ?", (session_id,)).fetchone()
+        if r is None and len(session_id.strip()) >= 4:
+            prefix = session_id.strip().lower().replace("\\", "").replace("%", "").replace("_", "")
+            found = self.db.execute(self._SELECT + " WHERE lower(s.id) >= ? AND lower(s.id) < ?"
+                                    " ORDER BY s.id LIMIT 2", (prefix, prefix + "\uffff")).fetchall()
+            if len(found) > 1:
+                raise NotFound(f"More than one session starts with '{session_id}'.",
+                               hint="Type more of its id (see 'roleplay history').")
+            r = found[0] if found else None
         return self._row(r) if r else None
 
-    def sessions(self, rep: str | None = None, *, status: str | None = None,
-                 scenario_id: str | None = None, limit: int = 1000) -> list[SessionRow]:
+    def _where(self, rep: str | None, status: str | None,
+               scenario_id: str | None) -> tuple[str, list[Any]]:
         where, args = [], []
         if rep is not None:
-            where.append("r.name = ?")
+            where.append("s.rep_id = (SELECT id FROM reps WHERE name = ?)")
             args.append(rep)
         if status is not None:
             where.append("s.status = ?")
@@ -320,9 +554,57 @@ class Store:
         if scenario_id is not None:
             where.append("s.scenario_id = ?")
             args.append(scenario_id)
-        sql = self._SELECT + (" WHERE " + " AND ".join(where) if where else "")
-        sql += " ORDER BY s.started DESC, s.id DESC LIMIT ?"
-        return [self._row(r) for r in self.db.execute(sql, (*args, limit))]
+        return (" WHERE " + " AND ".join(where) if where else ""), args
+
+    def sessions(self, rep: str | None = None, *, status: str | None = None,
+                 scenario_id: str | None = None, limit: int | None = None, offset: int = 0,
+                 light: bool = False) -> list[SessionRow]:
+        """Sessions, newest first: all of them unless `limit` says how many.
+
+        `light`: without the JSON columns (scorecard, state, debrief, plan are left empty),
+        for lists that show only the scores."""
+        where, args = self._where(rep, status, scenario_id)
+        sql = (self._LIGHT if light else self._SELECT) + where
+        sql += " ORDER BY s.started DESC, s.id DESC LIMIT ? OFFSET ?"
+        return [self._row(r) for r in self.db.execute(sql, (*args, -1 if limit is None else limit, offset))]
+
+    def count_sessions(self, rep: str | None = None, *, status: str | None = None,
+                       scenario_id: str | None = None) -> int:
+        where, args = self._where(rep, status, scenario_id)
+        return self.db.execute("SELECT count(*) FROM sessions s" + where, args).fetchone()[0]
+
+    def practise_next(self, rep: str) -> dict | None:
+        """The scorecard of the rep's newest finished session that names one behaviour to practise."""
+        r = self.db.execute(
+            "SELECT scorecard FROM sessions WHERE rep_id = (SELECT id FROM reps WHERE name = ?)"
+            " AND status = 'finished' AND scorecard IS NOT NULL"
+            " AND json_extract(scorecard, '$.practise_next') IS NOT NULL"
+            " ORDER BY started DESC, id DESC LIMIT 1", (rep,)).fetchone()
+        return json.loads(r["scorecard"]) if r else None
+
+    def criterion_scores(self, rep: str) -> list[tuple[str, str, str, float]]:
+        """(rubric id, criterion id, name, score 0-1) of every graded criterion of the rep's
+        finished sessions, oldest session first: read by SQLite, no scorecard decoded here."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT s.rubric_id, json_extract(c.value, '$.id'), json_extract(c.value, '$.name'),"
+            " json_extract(c.value, '$.score')"
+            " FROM sessions s, json_each(s.scorecard, '$.criteria') c"
+            " WHERE s.rep_id = (SELECT id FROM reps WHERE name = ?) AND s.status = 'finished'"
+            " AND s.scorecard IS NOT NULL AND json_extract(c.value, '$.score') IS NOT NULL"
+            " ORDER BY s.started, s.id, c.key", (rep,))]
+
+    def session_starts(self, rep: str, *, status: str = "finished") -> list[str]:
+        """When each of the rep's sessions started (stored UTC), oldest first."""
+        return [r[0] for r in self.db.execute(
+            "SELECT started FROM sessions WHERE rep_id = (SELECT id FROM reps WHERE name = ?)"
+            " AND status = ? ORDER BY started", (rep, status))]
+
+    def scenario_bests(self, rep: str) -> list[tuple[str, str, float | None, bool]]:
+        """Per scenario the rep finished: (id, title, best score, objective ever reached)."""
+        return [(r[0], r[1], r[2], bool(r[3])) for r in self.db.execute(
+            "SELECT scenario_id, max(scenario_title), max(score), max(outcome = 'won') FROM sessions"
+            " WHERE rep_id = (SELECT id FROM reps WHERE name = ?) AND status = 'finished'"
+            " GROUP BY scenario_id ORDER BY scenario_id", (rep,))]
 
     def turns(self, session_id: str) -> list[Turn]:
         grades: dict[int, list[Grade]] = {}
@@ -344,19 +626,11 @@ class Store:
                                          (session_id, CALL))]
 
 
+for _name in ("rep", "reps", "past_states", "plan", "pref", "session", "sessions", "count_sessions",
+              "practise_next", "criterion_scores", "session_starts", "scenario_bests", "turns",
+              "call_grades"):
+    setattr(Store, _name, _guarded(getattr(Store, _name)))
+
+
 def _split(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
-
-
-class _Tx:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on error: each write is all or nothing."""
-
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
-
-    def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: Any, *_: Any) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
-

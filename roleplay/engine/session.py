@@ -172,9 +172,17 @@ class Session:
             raise LookupError(f"no session '{session_id}'")
         saved = row.state
         state = BuyerState.from_json(saved["state"])
-        past = [BuyerState.from_json(p) for p in saved.get("past", [])]
+        turns = store.turns(row.id)
+        stored = store.past_states(row.id, MAX_REDO)
+        if not stored and saved.get("past"):
+            # Saved before past states had their own rows: the list ends at the last rep turn.
+            reps = [t.index for t in turns if t.speaker == "rep"]
+            pairs = list(zip(reps[-len(saved["past"]):], saved["past"][-len(reps):]))
+            store.put_past_states(row.id, pairs)
+            stored = [p for _, p in pairs]
+        past = [BuyerState.from_json(p) for p in stored]
         session = cls(setup, store, row.id, store.rep(row.rep), buyer or OfflineBuyer(),
-                      judge or OfflineJudge(), row.seed, state, store.turns(session_id),
+                      judge or OfflineJudge(), row.seed, state, turns,
                       past=past, llm=llm)
         last = session.turns[-1] if session.turns else None
         if saved.get("pending") and last is not None and (last.speaker == "rep" or last.interrupted):
@@ -195,12 +203,14 @@ class Session:
         return self.pending is not None
 
     def _persist(self) -> dict:
+        # The states before past rep turns (for redo) are rows of their own, each written once
+        # with its turn: a turn saves only what changed.
         return {"state": self.state.to_json(),
-                "past": [p.to_json() for p in self.past[-MAX_REDO:]],
                 "pending": _move_json(self.pending) if self.pending else None}
 
-    def _save(self, turn: Turn) -> None:
-        self.store.add_turn(self.id, turn, state=self._persist())
+    def _save(self, turn: Turn, past: BuyerState | None = None) -> None:
+        self.store.add_turn(self.id, turn, state=self._persist(),
+                            past=past.to_json() if past is not None else None)
         self.turns = [t for t in self.turns if t.index != turn.index] + [turn]
         self.turns.sort(key=lambda t: t.index)
 
@@ -236,9 +246,17 @@ class Session:
                                   seed=self.seed + index, buyer_last=buyer_last,
                                   heard=" ".join(t.text for t in self.turns if t.speaker == "buyer"))
         new_state.last_move = move.kind
-        self.past.append(self.state)
+        before = self.state
+        self.past.append(before)
         self.state, self.pending = new_state, move
-        self._save(turn)
+        try:
+            self._save(turn, past=before)
+        except BaseException:
+            # Not saved (a full disk, a read-only folder): the session stays as it was, so the
+            # rep's words can be sent again once the problem is fixed.
+            self.past.pop()
+            self.state, self.pending = before, None
+            raise
         yield RepTurnSaved(turn)
 
         criteria = [c for c in s.rubric.criteria if applies(c, after_objection=after_objection)]
@@ -374,8 +392,14 @@ class Session:
         if not reps or not self.past:
             return None
         last = reps[-1]
-        self.state, self.pending = self.past.pop(), None
-        self.store.drop_turns_from(self.id, last.index, self._persist())
+        now = self.state, self.pending
+        self.state, self.pending = self.past[-1], None
+        try:
+            self.store.drop_turns_from(self.id, last.index, self._persist())
+        except BaseException:
+            self.state, self.pending = now  # nothing was taken back
+            raise
+        self.past.pop()
         self.turns = [t for t in self.turns if t.index < last.index]
         return last.text
 

@@ -1,0 +1,296 @@
+"""The store survives its environment: concurrent first starts, a full disk, a read-only
+folder, a damaged or newer database; ids never collide; a turn saves only what changed."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from roleplay import library, store as store_module
+from roleplay.engine.session import MAX_REDO, RepTurnSaved, Session, Setup
+from roleplay.errors import NotFound, StoreError
+from roleplay.store import VERSION, DamagedStore, Store, new_session_id
+
+LINES = [
+    "That's a fair reaction. What are you comparing it to?",
+    "What does a spoiled load cost you when it happens?",
+    "How is MedCo reacting to the two incidents this quarter?",
+    "Who else weighs in on a decision like this, besides you?",
+]
+
+
+@pytest.fixture(scope="module")
+def lib() -> library.Library:
+    return library.load([library.shipped_folder()])
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "roleplay.db")
+    yield s
+    s.close()
+
+
+async def say(session: Session, text: str) -> list:
+    return [e async for e in session.say(text)]
+
+
+# ---- 1. concurrent first starts
+
+
+def _opener(barrier, root: str, rounds: int, results) -> None:  # noqa: ANN001
+    failures = []
+    for n in range(rounds):
+        barrier.wait()
+        try:
+            s = Store(Path(root) / f"round-{n}" / "roleplay.db")
+            s.rep("Ana")
+            s.close()
+        except Exception as exc:  # noqa: BLE001 - every failure is counted, whatever it is
+            failures.append(f"round {n}: {type(exc).__name__}: {exc}")
+    results.put(failures)
+
+
+def test_four_processes_opening_a_new_data_dir_at_once_never_fail(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("fork")
+    rounds, workers = 50, 4
+    barrier, results = ctx.Barrier(workers, timeout=30), ctx.Queue()
+    procs = [ctx.Process(target=_opener, args=(barrier, str(tmp_path), rounds, results))
+             for _ in range(workers)]
+    for p in procs:
+        p.start()
+    failures = [f for _ in procs for f in results.get(timeout=120)]
+    for p in procs:
+        p.join(timeout=30)
+    assert failures == []
+    for n in range(rounds):
+        db = sqlite3.connect(tmp_path / f"round-{n}" / "roleplay.db")
+        assert db.execute("PRAGMA user_version").fetchone()[0] == VERSION
+        assert db.execute("SELECT count(*) FROM reps").fetchone()[0] == 1
+        db.close()
+
+
+# ---- 2. a full disk, a read-only folder
+
+
+class Faulty:
+    """A connection whose statements matching `when` fail the way SQLite fails them."""
+
+    def __init__(self, db: sqlite3.Connection, when: str, error: Exception):
+        self._db, self._when, self._error = db, when, error
+
+    def execute(self, sql: str, *args):  # noqa: ANN002, ANN201
+        if self._when in sql:
+            raise self._error
+        return self._db.execute(sql, *args)
+
+    def executemany(self, sql: str, *args):  # noqa: ANN002, ANN201
+        if self._when in sql:
+            raise self._error
+        return self._db.executemany(sql, *args)
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        return getattr(self._db, name)
+
+
+def _snapshot(session: Session) -> tuple:
+    return (json.dumps(session.state.to_json(), sort_keys=True), session.pending,
+            [(t.index, t.speaker, t.text) for t in session.turns], len(session.past))
+
+
+async def test_disk_full_while_saving_a_turn_is_a_sentence_and_changes_nothing(lib, store, tmp_path) -> None:
+    session = Session.begin(Setup.from_library(lib, "price-objection", "easy"), store, store.rep("Ana"), seed=1)
+    await say(session, LINES[0])
+    before = _snapshot(session)
+    store.db = Faulty(store.db, "INSERT OR REPLACE INTO turns",
+                      sqlite3.OperationalError("database or disk is full"))
+    with pytest.raises(StoreError) as caught:
+        await say(session, LINES[1])
+    message = str(caught.value)
+    assert message.startswith("Your practice history can't be saved: the disk is full")
+    assert str(tmp_path / "roleplay.db") in message and "your turn is kept" in message
+    assert _snapshot(session) == before  # the state did not move on without its turn
+    store.db = store.db._db
+    events = await say(session, LINES[1])  # the same words, sent again once there is room
+    assert isinstance(events[0], RepTurnSaved)
+    saved = [(t.index, t.speaker, t.text) for t in store.turns(session.id)]
+    assert saved == [(t.index, t.speaker, t.text) for t in session.turns]
+    assert [t for _, s, t in saved if s == "rep"] == LINES[:2]
+
+
+async def test_a_really_full_database_file_is_reported_and_rolled_back(lib, store) -> None:
+    session = Session.begin(Setup.from_library(lib, "price-objection", "easy"), store, store.rep("Ana"), seed=1)
+    # SQLite's own SQLITE_FULL: the file may not grow by a single page.
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages}")
+    before = _snapshot(session)
+    with pytest.raises(StoreError, match="the disk is full"):
+        for line in LINES * 20:
+            await say(session, line)
+            before = _snapshot(session)
+    assert _snapshot(session) == before
+    assert len(store.turns(session.id)) == len(session.turns)
+
+
+def _read_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As root (CI), chmod does not stop a write; SQLite's own read-only mode does, for real.
+    monkeypatch.setattr(store_module, "_connect",
+                        lambda path: sqlite3.connect(f"file:{path}?mode=ro", uri=True,
+                                                     isolation_level=None, check_same_thread=False))
+
+
+async def test_read_only_history_is_readable_and_a_write_is_a_sentence(lib, tmp_path, monkeypatch) -> None:
+    path = tmp_path / "roleplay.db"
+    s = Store(path)
+    session = Session.begin(Setup.from_library(lib, "price-objection", "easy"), s, s.rep("Ana"), seed=1)
+    s.close()
+    _read_only(monkeypatch)
+    ro = Store(path)
+    assert [r.id for r in ro.sessions()] == [session.id]  # history still reads
+    session = Session.resume(ro, session.id, Setup.from_library(lib, "price-objection", "easy"))
+    before = _snapshot(session)
+    with pytest.raises(StoreError) as caught:
+        await say(session, LINES[0])
+    assert "read-only" in str(caught.value) and str(path) in str(caught.value)
+    assert "your turn is kept" in str(caught.value)
+    assert _snapshot(session) == before
+    with pytest.raises(StoreError, match="read-only"):
+        ro.set_pref("theme", "dark")
+
+
+def test_a_new_history_in_a_read_only_place_is_a_sentence(tmp_path, monkeypatch) -> None:
+    _read_only(monkeypatch)
+    with pytest.raises(StoreError) as caught:
+        Store(tmp_path / "new" / "roleplay.db")
+    assert "can't be opened" in str(caught.value) and "read-only" in str(caught.value)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreError, match="read-only or not writable"):
+        Store(blocker / "roleplay" / "roleplay.db")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through chmod")
+def test_a_chmod_read_only_folder_is_a_sentence(tmp_path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(StoreError, match="read-only"):
+            Store(folder / "roleplay.db")
+    finally:
+        folder.chmod(0o700)
+
+
+# ---- 3. a damaged or newer database
+
+
+@pytest.mark.parametrize("damage", ["garbage", "malformed"])
+def test_a_damaged_database_is_never_overwritten_and_a_fresh_one_starts_beside_it(
+        tmp_path: Path, damage: str) -> None:
+    path = tmp_path / "roleplay.db"
+    if damage == "garbage":
+        path.write_bytes(os.urandom(8192))
+    else:
+        s = Store(path)
+        s.rep("Ana")
+        s.close()
+        raw = bytearray(path.read_bytes())
+        raw[100:4096] = os.urandom(4096 - 100)  # the header survives, the schema page does not
+        path.write_bytes(bytes(raw))
+    original = path.read_bytes()
+    with pytest.raises(DamagedStore) as caught:
+        Store(path)
+    err = caught.value
+    assert isinstance(err, StoreError)
+    assert "is damaged" in str(err) and str(path) in str(err) and str(err.aside) in str(err)
+    assert err.aside.parent == path.parent
+    assert path.read_bytes() == original  # untouched
+    fresh = Store.open_fresh_beside(path)
+    assert fresh.sessions() == [] and fresh.rep("Ana").name == "Ana"
+    fresh.close()
+    kept = [p for p in tmp_path.iterdir() if ".damaged-" in p.name and p.suffix == ".db"]
+    assert len(kept) == 1 and kept[0].read_bytes() == original
+
+
+def test_a_database_from_a_newer_roleplay_names_both_versions(tmp_path: Path) -> None:
+    path = tmp_path / "roleplay.db"
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {VERSION + 3}")
+    db.close()
+    with pytest.raises(StoreError) as caught:
+        Store(path)
+    assert f"format {VERSION + 3}" in str(caught.value) and f"up to {VERSION}" in str(caught.value)
+    assert "Upgrade roleplay" in str(caught.value)
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == VERSION + 3
+    db.close()
+
+
+# ---- 5. ids
+
+
+def test_session_ids_are_time_ordered_and_do_not_collide() -> None:
+    ids = [new_session_id() for _ in range(20_000)]
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 26 and i.isalnum() and i == i.lower() for i in ids)
+    assert ids == sorted(ids) or sorted(ids)[0][:10] <= ids[-1][:10]  # time first: ms prefix
+    assert [i[:10] for i in ids] == sorted(i[:10] for i in ids)
+
+
+def test_an_id_prefix_or_an_old_id_finds_its_session(store) -> None:
+    rep = store.rep("Ana")
+    made = [store.start_session(rep=rep, scenario_id="s", scenario_title="S", rubric_id="r",
+                                difficulty="easy", buyer="b", judge="j", seed=1, state={})
+            for _ in range(3)]
+    store.db.execute("INSERT INTO sessions(id, rep_id, scenario_id, scenario_title, rubric_id, difficulty,"
+                     " buyer, judge, seed, started) VALUES ('20250101-101010-ab12', ?, 's', 'S', 'r',"
+                     " 'easy', 'b', 'j', 1, '2025-01-01T10:10:10+00:00')", (rep.id,))
+    assert store.session("20250101-101010-ab12").id == "20250101-101010-ab12"
+    for sid in made:
+        assert store.session(sid).id == sid
+        assert store.session(sid[:22].upper()).id == sid
+    with pytest.raises(NotFound, match="More than one session"):
+        store.session(made[0][:6])
+    assert store.session("zzzzzzzz") is None
+
+
+# ---- 6. a turn saves only what changed
+
+
+async def test_past_states_are_written_once_each_and_redo_and_resume_use_them(lib, store) -> None:
+    setup = Setup.from_library(lib, "price-objection", "easy")
+    session = Session.begin(setup, store, store.rep("Ana"), seed=3)
+    for line in LINES:
+        await say(session, line)
+    saved = store.session(session.id).state
+    assert "past" not in saved  # the session row holds the state now, not 30 states before it
+    rows = store.db.execute("SELECT turn_idx FROM past_states WHERE session_id = ? ORDER BY turn_idx",
+                            (session.id,)).fetchall()
+    assert [r[0] for r in rows] == [t.index for t in session.turns if t.speaker == "rep"]
+    assert store.past_states(session.id, MAX_REDO) == [p.to_json() for p in session.past]
+    assert session.undo_last() == LINES[-1]
+    again = Session.resume(store, session.id, setup)
+    assert [p.to_json() for p in again.past] == [p.to_json() for p in session.past]
+    assert again.state.to_json() == session.state.to_json()
+    assert again.undo_last() == LINES[-2]
+
+
+async def test_a_session_saved_with_its_past_inline_resumes_and_redoes(lib, store) -> None:
+    setup = Setup.from_library(lib, "price-objection", "easy")
+    session = Session.begin(setup, store, store.rep("Ana"), seed=3)
+    for line in LINES[:3]:
+        await say(session, line)
+    # The format before past states had their own table.
+    legacy = {**session._persist(), "past": [p.to_json() for p in session.past]}
+    store.db.execute("DELETE FROM past_states")
+    store.save_state(session.id, legacy)
+    again = Session.resume(store, session.id, setup)
+    assert [p.to_json() for p in again.past] == [p.to_json() for p in session.past]
+    assert again.undo_last() == LINES[2]
+    assert again.undo_last() == LINES[1]
+    assert len(store.past_states(session.id, MAX_REDO)) == 1
