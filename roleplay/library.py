@@ -48,24 +48,44 @@ def default_folders(extra: Iterable[Path] = ()) -> list[Path]:
     return folders
 
 
+@dataclass(frozen=True)
+class Found:
+    """A file to load: where it was found, and in which folder of the search order."""
+
+    path: Path
+    folder: int  # index of the folder (or path) it was found under; later ones override
+    outside: Path | None = None  # its real place, when a link took it out of its library folder
+
+
 def find_files(paths: Iterable[Path]) -> Iterator[Path]:
     """YAML files under the given files and folders, each once, in a stable order."""
-    seen: set[Path] = set()
-    for root in paths:
-        if root.is_file():
-            candidates: Iterable[Path] = [root]
-        elif root.is_dir():
+    for found in _find(paths):
+        yield found.path
+
+
+def _find(paths: Iterable[Path]) -> Iterator[Found]:
+    seen: set[str] = set()
+    for index, root in enumerate(paths):
+        if root.is_dir():
             subs = [root / name for name in FOLDERS if (root / name).is_dir()]
-            candidates = sorted(
+            candidates: Iterable[Path] = sorted(
                 p for base in (subs or [root]) for p in base.rglob("*") if p.suffix in SUFFIXES
             )
+            base_real = os.path.realpath(root)
+        elif root.exists() or root.is_symlink():
+            # Named on its own, whatever it is (a FIFO, a device): reading it says what is wrong.
+            candidates, base_real = [root], None
         else:
             continue
         for path in candidates:
-            key = path.resolve()
-            if key not in seen:
-                seen.add(key)
-                yield path
+            real = os.path.realpath(path)
+            if real in seen:
+                continue
+            seen.add(real)
+            outside = None
+            if base_real is not None and not real.startswith(base_real.rstrip(os.sep) + os.sep):
+                outside = Path(real)
+            yield Found(path, index, outside)
 
 
 def guess_kind(path: Path, data: Any) -> str | None:
@@ -149,10 +169,16 @@ class Library:
                 and self.rubric_of(e.model) is not None and self.persona_of(e.model) is not None]
 
 
-def load_one(path: Path, kind: str | None = None) -> Entry | list[Problem]:
-    """Parse and validate one file; an Entry, or the list of its problems."""
+def load_one(path: Path, kind: str | None = None, *, outside: Path | None = None) -> Entry | list[Problem]:
+    """Parse and validate one file; an Entry, or the list of its problems.
+
+    `outside`: where a link found in a library folder really points, out of that folder.
+    """
     name = str(path)
     try:
+        if outside is not None:
+            raise YamlProblem(1, 1, f"the file is a link to {outside}, outside its library folder; "
+                                    "links may only point inside it (copy the file in instead)")
         located = read_file(path)
     except YamlProblem as exc:
         return [Problem(name, exc.line, exc.col, format_path(exc.path), exc.message)]
@@ -181,7 +207,7 @@ def load(paths: Iterable[Path] | None = None, extra: Iterable[Path] = ()) -> Lib
     paused = gc.isenabled()
     gc.disable()
     try:
-        _load_files(lib, find_files(folders))
+        _load_files(lib, list(_find(folders)))
     finally:
         if paused:
             gc.enable()
@@ -199,34 +225,37 @@ PARALLEL_FROM = 300
 """Libraries at least this big are parsed on every core; below it, start-up costs more than it saves."""
 
 
-def _load_in_worker(path: Path) -> tuple[str, Any, str] | list[Problem]:
+def _load_found(found: Found) -> Entry | list[Problem]:
+    return load_one(found.path, outside=found.outside)
+
+
+def _load_in_worker(found: Found) -> tuple[str, Any, str] | list[Problem]:
     # Plain data crosses the process boundary much faster than models do;
     # validating again on this side takes a few microseconds.
-    result = load_one(path)
+    result = _load_found(found)
     if isinstance(result, list):
         return result
     return result.kind, result.located.data, result.located._text
 
 
-def _load_all(paths: list[Path]) -> Iterator[Entry | list[Problem]]:
+def _load_all(files: list[Found]) -> Iterator[Entry | list[Problem]]:
     workers = min(os.cpu_count() or 1, 4)
-    if len(paths) < PARALLEL_FROM or workers < 2 or "fork" not in mp.get_all_start_methods():
-        yield from map(load_one, paths)
+    if len(files) < PARALLEL_FROM or workers < 2 or "fork" not in mp.get_all_start_methods():
+        yield from map(_load_found, files)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-        for path, out in zip(paths, pool.map(_load_in_worker, paths, chunksize=32)):
+        for found, out in zip(files, pool.map(_load_in_worker, files, chunksize=32)):
             if isinstance(out, list):
                 yield out
             else:
                 kind, data, text = out
-                yield Entry(path, kind, KINDS[kind].model_validate(data), Located(data, text))
+                yield Entry(found.path, kind, KINDS[kind].model_validate(data), Located(data, text))
 
 
-def _load_files(lib: Library, paths: Iterable[Path]) -> None:
-    paths = list(paths)
-    for path, result in zip(paths, _load_all(paths)):
+def _load_files(lib: Library, files: list[Found]) -> None:
+    for found, result in zip(files, _load_all(files)):
         lib.files += 1
         if isinstance(result, list):
             for problem in result:
@@ -238,7 +267,7 @@ def _load_files(lib: Library, paths: Iterable[Path]) -> None:
             lib.add_problem(result.problem(
                 ("id",), f"the {result.kind} id '{result.model.id}' is also used by {first.path}"))
             lib.add_problem(first.problem(
-                ("id",), f"the {result.kind} id '{result.model.id}' is also used by {path}"))
+                ("id",), f"the {result.kind} id '{result.model.id}' is also used by {found.path}"))
             continue
         table[result.model.id] = result
 

@@ -61,6 +61,7 @@ from .yamlsource import (
     decode,
     format_path,
     parse,
+    read_bytes,
 )
 
 __all__ = ["TranscriptError", "read_transcript", "parse_transcript", "SPEAKER_ALIASES"]
@@ -92,14 +93,8 @@ def read_transcript(path: Path) -> list[TranscriptTurn]:
     path = Path(path)
     name = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise YamlProblem(1, 1, f"the file is too large ({size / 1e6:.1f} MB); "
-                                    f"the limit is {MAX_BYTES / 1e6:.0f} MB")
-        text = decode(path.read_bytes())
-    except OSError as exc:
-        message = f"cannot read the file: {exc.strerror or exc}"
-        raise TranscriptError([Problem(name, 1, 1, "", message)]) from None
+        # Only a regular file, read up to the size cap: a FIFO or /dev/zero is refused, not waited on.
+        text = decode(read_bytes(path))
     except YamlProblem as exc:
         raise TranscriptError([_from_yaml(name, exc)]) from None
     return parse_transcript(text, name)
@@ -184,7 +179,8 @@ def _load_json(text: str, name: str) -> Located:
     except json.JSONDecodeError as exc:
         raise TranscriptError([Problem(name, exc.lineno, exc.colno, "",
                                        f"JSON syntax error: {exc.msg}")]) from None
-    except (_DuplicateKey, RecursionError):
+    except (_DuplicateKey, RecursionError, ValueError):
+        # ValueError: a number Python will not read (over 4,300 digits); YAML has said where.
         raise TranscriptError([_from_yaml(name, first)]) from None
     if _depth(data) > MAX_DEPTH:
         raise TranscriptError([Problem(name, 1, 1, "",

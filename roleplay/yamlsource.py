@@ -10,7 +10,9 @@ Every value's line and column is kept, so a later error can point at it.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,8 @@ except ImportError:  # pragma: no cover - wheels ship libyaml
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
+MAX_NUMBER_CHARS = 100
+"""Longer numbers are refused: Python will not even read an integer past 4,300 digits."""
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
@@ -34,6 +38,7 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:timestamp",
 }
 _STR = "tag:yaml.org,2002:str"
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 
@@ -177,33 +182,85 @@ def decode(raw: bytes) -> str:
         ) from None
 
 
-def read_file(path: Path) -> Located:
-    """Read and parse one file, raising YamlProblem with a position on failure."""
+_KIND_OF_NON_FILE = [
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+]
+
+
+def _outside(path: Path, within: Path) -> Path | None:
+    """Where `path` really is, when that is outside the folder `within` (a link that leaves it)."""
+    real = Path(os.path.realpath(path))
+    base = Path(os.path.realpath(within))
+    if real == base or base in real.parents:
+        return None
+    return real
+
+
+def read_bytes(path: Path, within: Path | None = None) -> bytes:
+    """The bytes of one regular file, at most MAX_BYTES of them, or YamlProblem.
+
+    The file is untrusted: a named pipe, a device (a link to /dev/zero), a folder
+    or a socket is refused before a byte is read, so nothing blocks or reads without
+    end; the size is measured while reading (never from `stat`, which a device or
+    a growing file can fool); and with `within`, a file whose real place (after
+    following links) is outside that folder is refused, so a library folder
+    cannot make roleplay read, and echo, /etc/passwd.
+    """
+    if within is not None and (real := _outside(path, within)) is not None:
+        raise YamlProblem(1, 1, f"the file is a link to {real}, outside the library folder "
+                                f"{within}; links may only point inside it (copy the file in instead)")
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise YamlProblem(
-                1, 1, f"the file is too large ({size / 1e6:.1f} MB); "
-                f"the limit is {MAX_BYTES / 1e6:.0f} MB"
-            )
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except IsADirectoryError:
+        raise YamlProblem(1, 1, "cannot read the file: it is a folder, not a regular file") from None
     except OSError as exc:
         raise YamlProblem(1, 1, f"cannot read the file: {exc.strerror or exc}") from None
-    return parse(decode(raw))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            what = next((name for test, name in _KIND_OF_NON_FILE if test(mode)), "not a regular file")
+            raise YamlProblem(1, 1, f"cannot read the file: it is {what}, not a regular file")
+        chunks, size = [], 0
+        while size <= MAX_BYTES:
+            chunk = os.read(fd, MAX_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise YamlProblem(1, 1, f"cannot read the file: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if size > MAX_BYTES:
+        raise YamlProblem(1, 1, f"the file is too large (more than {MAX_BYTES / 1e6:.0f} MB); "
+                                f"the limit is {MAX_BYTES / 1e6:.0f} MB")
+    return b"".join(chunks)
+
+
+def read_file(path: Path, within: Path | None = None) -> Located:
+    """Read and parse one file, raising YamlProblem with a position on failure.
+
+    `within`: the library folder the file was found in (links out of it are refused).
+    """
+    return parse(decode(read_bytes(path, within)))
 
 
 def parse(text: str) -> Located:
     """Parse YAML text into plain data with positions."""
     if len(text) > MAX_BYTES:
         raise YamlProblem(1, 1, f"the text is too large; the limit is {MAX_BYTES / 1e6:.0f} MB")
+    if _ODD_CHAR.search(text) is not None:
+        _check_characters(text)
     if _may_nest_deeply(text):
         _check_depth(text)
     try:
         node = _compose(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise YamlProblem(line, col, f"YAML syntax error: {_plain_syntax(exc)}") from None
+        raise _syntax_problem(text, exc) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(1, 1, f"YAML syntax error: {exc}") from None
     if node is None:
@@ -223,6 +280,105 @@ def parse(text: str) -> Located:
             path = located.path_to(fault.node)
         raise YamlProblem(line, col, fault.message, path) from None
     return Located(located.data, text)
+
+
+# Characters that look like a space or nothing in an editor but that YAML does not
+# take as one, and the control characters YAML refuses outright.
+_SPACES = "\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000"
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_ODD_CHAR = re.compile(f"[{_CONTROLS}{_SPACES}]")
+_CONTROL = re.compile(f"[{_CONTROLS}]")
+_ODD_SPACE = re.compile(f"[{_SPACES}]")
+# Where a line's structure is: its indentation, a '- ', and a 'key:' with the space after it.
+_STRUCTURE = re.compile(f"[ \\t{_SPACES}-]*(?:[^:#'\"{{}}\\[\\],]*?:(?:[ \\t{_SPACES}]|$))?")
+_CHAR_NAMES = {
+    0x00: "a NUL byte", 0x08: "a backspace character", 0x0B: "a vertical tab",
+    0x0C: "a form feed", 0x1B: "an ESC control character", 0x7F: "a DEL control character",
+    0x85: "a NEL control character", 0xA0: "a non-breaking space", 0x200B: "a zero-width space",
+    0x202F: "a narrow non-breaking space", 0x3000: "an ideographic space",
+}
+
+
+def char_name(ch: str) -> str:
+    """'a non-breaking space (U+00A0)': what an invisible or control character is."""
+    cp = ord(ch)
+    default = "a control character" if _CONTROL.match(ch) else "an unusual space"
+    return f"{_CHAR_NAMES.get(cp, default)} (U+{cp:04X})"
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, index) + 1
+    return text.count("\n", 0, index) + 1, index - line_start + 1
+
+
+def _check_characters(text: str) -> None:
+    """Refuse control characters anywhere, and odd spaces where YAML needs a real one.
+
+    An odd space inside a text value is harmless and kept; in the indentation or
+    around a key's ':' it silently changes the structure, so it is named and located.
+    """
+    control = _CONTROL.search(text)
+    if control is not None:
+        line, col = _position(text, control.start())
+        raise YamlProblem(line, col, f"{char_name(control.group())} is not allowed in the file; "
+                                     "delete it (it is invisible in most editors)")
+    for match in _ODD_SPACE.finditer(text):
+        start = text.rfind("\n", 0, match.start()) + 1
+        end = text.find("\n", match.start())
+        structure = _STRUCTURE.match(text, start, len(text) if end < 0 else end)
+        if structure is not None and match.start() < structure.end():
+            line, col = _position(text, match.start())
+            raise YamlProblem(line, col, f"{char_name(match.group())} where YAML needs a plain "
+                                         "space; replace it with an ordinary space (word processors "
+                                         "and web pages paste these)")
+
+
+def _syntax_problem(text: str, exc: yaml.MarkedYAMLError) -> YamlProblem:
+    """The parser's error, placed where the mistake is, in plain words."""
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    lines = text.split("\n")
+    # A tab in the indentation of the line, or of the line above, is the usual cause.
+    for n in (line, line - 1):
+        if 1 <= n <= len(lines):
+            indent = lines[n - 1][: len(lines[n - 1]) - len(lines[n - 1].lstrip(" \t-"))]
+            if "\t" in indent:
+                return YamlProblem(n, indent.index("\t") + 1,
+                                   "a tab in the indentation: use spaces, not tabs, to indent")
+    context = str(exc.context or "")
+    if "quoted scalar" in context and exc.context_mark is not None:
+        m = exc.context_mark
+        return YamlProblem(m.line + 1, m.column + 1,
+                           "the quote that opens here is never closed; close it on the same line")
+    runaway = _runaway_quote(text, line)
+    if runaway is not None:
+        start, end = runaway
+        return YamlProblem(start[0], start[1],
+                           f"the quote that opens here is not closed on its line, so it runs on "
+                           f"to line {end}; close it on the same line (or use '|' for text on "
+                           "several lines)")
+    return YamlProblem(line, col, f"YAML syntax error: {_plain_syntax(exc)}")
+
+
+_KEY_LINE = re.compile(r"\n[ \t]*-?[ \t]*[\w-]+:(?:[ \t]|\n|$)")
+
+
+def _runaway_quote(text: str, error_line: int) -> tuple[tuple[int, int], int] | None:
+    """A quoted text that swallowed the lines up to the error (its closing quote is missing)."""
+    try:
+        for token in yaml.scan(text, Loader=_Loader):
+            if token.start_mark.line + 1 > error_line:
+                break
+            if (isinstance(token, yaml.ScalarToken) and token.style in ('"', "'")
+                    and token.start_mark.line != token.end_mark.line
+                    and token.end_mark.line + 1 >= error_line - 1):
+                raw = text[token.start_mark.index:token.end_mark.index]
+                if _KEY_LINE.search(raw):
+                    start = token.start_mark
+                    return (start.line + 1, start.column + 1), token.end_mark.line + 1
+    except yaml.YAMLError:
+        return None
+    return None
 
 
 _SYNTAX_HINTS = [
@@ -348,7 +504,14 @@ class _Builder:
     def _scalar(self, node: yaml.Node) -> Any:
         if node.tag not in _PLAIN_TAGS:
             raise _Fault(node, _bad_tag(node.tag))
-        value = self.scalars.construct_object(node)
+        if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+            raise _Fault(node, f"number too long ({len(node.value):,} characters; at most "
+                         f"{MAX_NUMBER_CHARS}); put it in quotes if it is meant as text")
+        try:
+            value = self.scalars.construct_object(node)
+        except (ValueError, OverflowError):
+            raise _Fault(node, "not a number roleplay can read; put it in quotes "
+                         "if it is meant as text") from None
         if isinstance(value, (_dt.date, _dt.datetime)):
             return node.value  # a date in a text field is meant as text
         return value

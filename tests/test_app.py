@@ -852,3 +852,79 @@ async def test_search_finds_words_in_the_buyers_objections_and_ranks_names_first
         table = app.screen.query_one("#scenarios", DataTable)
         found = [str(k.value) for k in table.rows]
         assert "price-objection" in found, found  # "discount" is only in Dana's objections
+
+
+# ---- a problem the rep can act on is said in a sentence; the app, the session and the typed words stay
+async def test_a_turn_that_cannot_be_saved_keeps_the_session_and_the_words(store, lib) -> None:
+    from roleplay.errors import StoreError
+
+    setup = Setup.from_library(lib, "price-objection", "medium")
+    session = Session.begin(setup, store, store.rep("Ana"), seed=1)
+
+    async def disk_full(text: str, **_):  # noqa: ANN202
+        raise StoreError("the practice history could not be written: the disk is full.",
+                         hint="Free some space, then send the turn again.")
+        yield  # an async generator, as Session.say
+
+    app = make_app(store, lib, session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        practice = app.screen
+        session.say = disk_full
+        await paste(pilot, OPENER)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is practice and app.is_running and app._exception is None
+        assert practice.query_one("#say", SayBox).text == OPENER
+        assert any("disk is full" in n and "send the turn again" in n for n in notes(app)), notes(app)
+        # the screen still answers keys: the next turn goes through once the disk is fine again
+        del session.say
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert [t.speaker for t in store.turns(session.id)] == ["buyer", "rep", "buyer"]
+        assert practice.query_one("#say", SayBox).text == ""
+
+
+async def test_a_problem_in_a_button_or_key_handler_is_said_and_the_screen_goes_on(store, lib, monkeypatch) -> None:
+    from roleplay.errors import RoleplayError
+
+    session = await finished_session(store, lib, "Ana", "price-objection", [OPENER])
+    store.set_pref("rep", "Ana")
+
+    def refuse(self, session_id: str, fmt: str):  # noqa: ANN001, ANN202
+        raise RoleplayError(f"cannot write the report to /nowhere/{session_id}.{fmt}: Read-only file system")
+
+    monkeypatch.setattr(RoleplayApp, "export_session", refuse)
+    app = make_app(store, lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.push_screen(DebriefScreen(session.id))
+        await pilot.pause()
+        debrief = app.screen
+        debrief.query_one("#export-md", Button).press()
+        await pilot.pause()
+        assert app.screen is debrief and app._exception is None
+        assert any("Read-only file system" in n for n in notes(app)), notes(app)
+        await pilot.press("escape")  # the screen still answers keys
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_a_screen_that_cannot_be_built_is_left_with_a_sentence(store, lib, monkeypatch) -> None:
+    from roleplay.errors import StoreError
+
+    session = await finished_session(store, lib, "Ana", "price-objection", [OPENER])
+    store.set_pref("rep", "Ana")
+    app = make_app(store, lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        home = app.screen
+
+        def unreadable(session_id: str):  # noqa: ANN202
+            raise StoreError("the practice history cannot be read: the database disk image is malformed.")
+
+        monkeypatch.setattr(store, "session", unreadable)
+        app.push_screen(DebriefScreen(session.id))
+        await settle(app, pilot)
+        assert app.screen is home and app._exception is None
+        assert any("malformed" in n for n in notes(app)), notes(app)

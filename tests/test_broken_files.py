@@ -6,6 +6,8 @@ so the expected line can be computed from where the edit landed.
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -14,8 +16,9 @@ from typing import Callable
 
 import pytest
 
-from roleplay import library
-from roleplay.yamlsource import MAX_BYTES
+from roleplay import library, yamlsource
+from roleplay.transcripts import TranscriptError, read_transcript
+from roleplay.yamlsource import MAX_BYTES, parse
 
 from .conftest import FIXTURES
 
@@ -73,7 +76,7 @@ EDIT_CASES = [
     Case("bad-indent", "scenario", sub("  name: Dana Whitfield", "   name: Dana Whitfield"),
          "(file)", "YAML syntax error", at="   name: Dana Whitfield"),
     Case("tab-indent", "scenario", sub("  name: Dana Whitfield", "\tname: Dana Whitfield"),
-         "(file)", "YAML syntax error", at="\tname: Dana Whitfield"),
+         "(file)", "use spaces, not tabs", at="\tname: Dana Whitfield"),
     Case("wrong-type-number", "scenario", sub("starting_trust: 35", "starting_trust: lots"),
          "difficulty.medium.starting_trust", "should be a whole number, not 'lots'",
          at="starting_trust: lots"),
@@ -251,3 +254,232 @@ def test_whole_corpus_through_the_command_line(tmp_path: Path) -> None:
                  for c in EDIT_CASES}
     assert expected <= reported, sorted(expected - reported)
     assert "Traceback" not in proc.stderr
+
+
+# --- Issue 8: every case with its exact line and column ---------------------------------
+
+BIG = "9" * 5000
+
+
+def _edit_scenario(old: str, new: str) -> Callable[[], bytes]:
+    def make() -> bytes:
+        assert old in BASE_SCENARIO, f"fixture changed: {old!r} not found"
+        return BASE_SCENARIO.replace(old, new, 1).encode()
+    return make
+
+
+OPENING = 'line: "I got your quote. I\'ll be honest, forty-eight thousand is more than double what we pay Fleetwise. That\'s not going to fly here."'
+
+# (name, bytes, line, column, message); the messages are roleplay's own, never PyYAML's.
+LOCATED_CASES: list[tuple[str, Callable[[], bytes], int, int, str]] = [
+    ("big-integer", lambda: f"kind: rubric\nid: x\npassing_score: {BIG}\n".encode(), 3, 16,
+     "number too long"),
+    ("big-negative-integer", lambda: f"kind: rubric\nid: x\npassing_score: -{BIG}\n".encode(), 3, 16,
+     "number too long"),
+    ("big-float", lambda: f"kind: rubric\nid: x\npassing_score: 1.{BIG}\n".encode(), 3, 16,
+     "number too long"),
+    ("big-number-in-list", lambda: f"kind: rubric\nid: x\ncriteria:\n  - {BIG}\n".encode(), 4, 5,
+     "number too long"),
+    ("big-number-as-key", lambda: f"kind: rubric\nid: x\n{BIG[:500]}: 1\n".encode(), 3, 1,
+     "number too long"),
+    ("big-number-in-scenario", _edit_scenario("starting_trust: 35", f"starting_trust: {BIG}"),
+     line_of(BASE_SCENARIO, "starting_trust: 35"), 21, "number too long"),
+    ("unclosed-quote-at-end", lambda: b'kind: rubric\nid: x\ntitle: "Handling\ndescription: a\n'
+     + b"other: b\n" * 20, 3, 8, "quote that opens here is never closed"),
+    ("unclosed-quote-mid-file", _edit_scenario(OPENING, 'line: "I got your quote. I\'ll be honest'),
+     line_of(BASE_SCENARIO, OPENING), 9, "quote that opens here is not closed on its line"),
+    ("unclosed-quote-title", _edit_scenario('title: "\\"That\'s more than double what we pay now\\""',
+                                            'title: "\\"That\'s more than double what we pay now\\"'),
+     line_of(BASE_SCENARIO, "title:"), 8, "quote that opens here is not closed on its line"),
+    ("unclosed-single-quote", _edit_scenario("skills: [objection-handling, price, value-selling]",
+                                             "skills: 'objection-handling, price, value-selling]"),
+     line_of(BASE_SCENARIO, "skills:"), 9, "quote that opens here is not closed on its line"),
+    ("nbsp-after-colon", lambda: "kind: rubric\nid: x\ntitle:\u00a0Handling\n".encode(), 3, 7,
+     "a non-breaking space (U+00A0)"),
+    ("nbsp-indent", lambda: "kind: rubric\nid: x\ncriteria:\n  - id: a\n  \u00a0 name: A\n".encode(),
+     5, 3, "a non-breaking space (U+00A0)"),
+    ("nbsp-before-key", lambda: "kind: rubric\nid: x\n\u00a0title: Hello\n".encode(), 3, 1,
+     "a non-breaking space (U+00A0)"),
+    ("nbsp-in-scenario", _edit_scenario("  name: Dana Whitfield", " \u00a0name: Dana Whitfield"),
+     line_of(BASE_SCENARIO, "  name: Dana Whitfield"), 2, "a non-breaking space (U+00A0)"),
+    ("zero-width-space", lambda: "kind: rubric\nid\u200b: x\n".encode(), 2, 3,
+     "a zero-width space (U+200B)"),
+    ("nul-byte", lambda: b"kind: rubric\nid: x\ntitle: Hand\x00ling\n", 3, 12, "a NUL byte (U+0000)"),
+    ("esc-byte", lambda: b"kind: rubric\nid: x\ntitle: \x1b[31mHandling\n", 3, 8,
+     "an ESC control character (U+001B)"),
+    ("control-in-scenario", _edit_scenario("  name: Dana Whitfield", "  name: Dana\x07 Whitfield"),
+     line_of(BASE_SCENARIO, "  name: Dana Whitfield"), 13, "a control character (U+0007)"),
+    ("tab-indent-block", lambda: b"kind: rubric\nid: x\ncriteria:\n\t- id: a\n", 4, 1,
+     "use spaces, not tabs"),
+    ("tab-after-spaces", lambda: b"kind: rubric\nid: x\ncriteria:\n  - id: a\n  \tname: A\n", 5, 3,
+     "use spaces, not tabs"),
+    ("tab-in-scenario", _edit_scenario("  role: Director", "\trole: Director"),
+     line_of(BASE_SCENARIO, "  role: Director"), 1, "use spaces, not tabs"),
+]
+
+
+@pytest.mark.parametrize("name,make,line,col,message", LOCATED_CASES, ids=[c[0] for c in LOCATED_CASES])
+def test_problem_is_located_at_its_line_and_column(name: str, make: Callable[[], bytes], line: int,
+                                                   col: int, message: str, tmp_path: Path) -> None:
+    (tmp_path / "rubrics").mkdir()
+    (tmp_path / "rubrics/objection-handling.yaml").write_text(BASE_RUBRIC)
+    path = tmp_path / "scenarios" / f"{name}.yaml"
+    path.parent.mkdir()
+    path.write_bytes(make())
+    lib = library.load([tmp_path])
+    mine = [p for p in lib.problems if p.file == str(path)]
+    shown = "\n".join(map(str, mine))
+    hit = [p for p in mine if message in p.message]
+    assert hit, shown
+    assert (hit[0].line, hit[0].col) == (line, col), shown
+    assert BIG not in shown  # the offending value is named, never echoed whole
+
+
+def test_odd_spaces_inside_text_are_kept() -> None:
+    located = parse("kind: rubric\ntitle: Handling\u00a0an objection\ntip: \"48\u00a0000 a year\"\n")
+    assert located.data["title"] == "Handling\u00a0an objection"
+    assert located.data["tip"] == "48\u00a0000 a year"
+
+
+def test_transcript_with_a_huge_number_gets_a_located_problem(tmp_path: Path) -> None:
+    path = tmp_path / "call.json"
+    path.write_text('{"turns": [{"speaker": "rep", "text": "hi", "n": ' + BIG + "}]}")
+    with pytest.raises(TranscriptError) as info:
+        read_transcript(path)
+    assert "number too long" in str(info.value) and ":1:" in str(info.value)
+
+
+# --- What is read at all: regular files only, and links that stay in their folder ---------
+
+def _library_with(tmp_path: Path) -> Path:
+    root = tmp_path / "lib"
+    (root / "rubrics").mkdir(parents=True)
+    (root / "rubrics/objection-handling.yaml").write_text(BASE_RUBRIC)
+    (root / "scenarios").mkdir()
+    return root
+
+
+def _load_within(seconds: int, paths: list[Path]) -> library.Library:
+    """library.load, failing the test (not hanging it) if it blocks."""
+    def timeout(*_: object) -> None:
+        raise AssertionError(f"library.load blocked for {seconds}s")
+    old = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(seconds)
+    try:
+        return library.load(paths)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _problem_of(lib: library.Library, path: Path) -> str:
+    mine = [str(p) for p in lib.problems if p.file == str(path)]
+    assert len(mine) == 1, mine
+    return mine[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_fifo_named_yaml_is_refused_not_waited_on(tmp_path: Path) -> None:
+    root = _library_with(tmp_path)
+    fifo = root / "scenarios/pipe.yaml"
+    os.mkfifo(fifo)
+    lib = _load_within(10, [root])
+    assert _problem_of(lib, fifo) == f"{fifo}:1:1: (file): cannot read the file: it is a named pipe (FIFO), not a regular file"
+    assert "objection-handling" in lib.rubrics
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_link_to_a_device_is_refused_not_read_without_end(tmp_path: Path) -> None:
+    root = _library_with(tmp_path)
+    # A link into /dev leaves the folder too; named directly it is refused for being a device.
+    link = root / "scenarios/zero.yaml"
+    link.symlink_to("/dev/zero")
+    lib = _load_within(10, [root])
+    assert "outside its library folder" in _problem_of(lib, link)
+    lib = _load_within(10, [link])
+    assert _problem_of(lib, link).endswith("cannot read the file: it is a device, not a regular file")
+
+
+def test_folder_named_yaml_is_a_located_problem(tmp_path: Path) -> None:
+    root = _library_with(tmp_path)
+    (root / "scenarios/odd.yaml").mkdir()
+    lib = _load_within(10, [root])
+    assert "it is a folder, not a regular file" in _problem_of(lib, root / "scenarios/odd.yaml")
+
+
+def test_link_inside_the_folder_is_followed(tmp_path: Path) -> None:
+    root = _library_with(tmp_path)
+    (root / "scenarios/real.yaml").write_text(BASE_SCENARIO)
+    (root / "scenarios/alias.yaml").symlink_to(root / "scenarios/real.yaml")
+    lib = _load_within(10, [root])
+    assert lib.problems == [] and "price-objection" in lib.scenarios
+
+
+def test_link_out_of_the_folder_is_refused_and_never_echoed(tmp_path: Path) -> None:
+    root = _library_with(tmp_path)
+    secret = tmp_path / "elsewhere/secret.yaml"
+    secret.parent.mkdir()
+    secret.write_text("kind: rubric\nid: TOP-SECRET-VALUE\ntitle: hunter2\n")
+    link = root / "rubrics/secret.yaml"
+    link.symlink_to(secret)
+    passwd = root / "scenarios/passwd.yaml"
+    passwd.symlink_to("/etc/passwd")
+    lib = _load_within(10, [root])
+    shown = "\n".join(map(str, lib.problems))
+    assert _problem_of(lib, link).startswith(f"{link}:1:1: (file): the file is a link to {secret}, "
+                                             "outside its library folder")
+    assert "outside its library folder" in _problem_of(lib, passwd)
+    assert "TOP-SECRET" not in shown and "hunter2" not in shown and "root:" not in shown
+
+
+def test_linked_sub_folder_out_of_the_library_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    root.mkdir()
+    outside = tmp_path / "elsewhere/rubrics"
+    outside.mkdir(parents=True)
+    (outside / "objection-handling.yaml").write_text(BASE_RUBRIC)
+    (root / "rubrics").symlink_to(outside)
+    lib = _load_within(10, [root])
+    assert "outside its library folder" in _problem_of(lib, root / "rubrics/objection-handling.yaml")
+    assert lib.rubrics == {}
+
+
+def test_size_cap_is_applied_while_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At most cap + 1 bytes are read, whatever the file system says the size is."""
+    path = tmp_path / "big.yaml"
+    path.write_bytes(b"kind: rubric\n" + b"#" * 5000)
+    monkeypatch.setattr(yamlsource, "MAX_BYTES", 1000)
+    read = []
+    real_read = os.read
+
+    def counting_read(fd: int, n: int) -> bytes:
+        chunk = real_read(fd, n)
+        read.append(len(chunk))
+        return chunk
+
+    monkeypatch.setattr(os, "read", counting_read)
+    monkeypatch.setattr(Path, "stat", lambda *a, **k: pytest.fail("the size must not come from stat"))
+    with pytest.raises(yamlsource.YamlProblem, match="too large"):
+        yamlsource.read_bytes(path)
+    assert sum(read) == 1001
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_validate_and_grade_refuse_devices_and_fifos(tmp_path: Path) -> None:
+    fifo = tmp_path / "call.yaml"
+    os.mkfifo(fifo)
+    for args in (["validate", str(fifo)], ["grade", str(fifo), "--rubric", "objection-handling", "--offline"],
+                 ["grade", "/dev/zero", "--rubric", "objection-handling", "--offline"]):
+        proc = subprocess.run([sys.executable, "-m", "roleplay", *args],
+                              capture_output=True, text=True, timeout=60)
+        out = proc.stdout + proc.stderr
+        assert proc.returncode == 1, out
+        assert "Traceback" not in out
+        assert "not a regular file" in out, out
+        assert "All 0 files are valid" not in out
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_read_transcript_refuses_a_device(tmp_path: Path) -> None:
+    with pytest.raises(TranscriptError, match="it is a device, not a regular file"):
+        read_transcript(Path("/dev/zero"))

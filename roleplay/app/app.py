@@ -7,19 +7,26 @@ in workers, so the first screen paints at once and typing never waits.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 
 from .. import library
+from ..errors import RoleplayError
 from ..settings import Settings
 from ..store import Rep, Store
 from .commands import RoleplayCommands
+from .guard import Guarded
+
+BUG_EXIT = 70
+"""The app's exit code after a bug (as the command line's)."""
 
 
-class RoleplayApp(App[int]):
+class RoleplayApp(Guarded, App[int]):
     """roleplay: practise the hard moments of a sales conversation."""
 
     CSS_PATH = "roleplay.tcss"
@@ -40,9 +47,37 @@ class RoleplayApp(App[int]):
         self.rep: Rep | None = None
         self.start_session = session
         self.exit_after_paint = exit_after_paint
+        self.problems_said = 0
         theme = self.store.pref("theme")
         if theme in ("textual-dark", "textual-light"):
             self.theme = theme
+
+    # ---- problems: a RoleplayError is said and the app goes on; anything else is a bug
+    def show_problem(self, problem: RoleplayError) -> None:
+        """Say what went wrong, where and what to do; nothing else changes (the session stays
+        open, the words typed stay in the box)."""
+        self.problems_said += 1
+        self.bell()
+        self.notify(str(problem), title="Problem", severity="error", timeout=20, markup=False)
+
+    def _handle_exception(self, error: Exception) -> None:
+        from textual.worker import WorkerFailed
+
+        inner = error.error if isinstance(error, WorkerFailed) else error
+        if isinstance(inner, RoleplayError):
+            self.show_problem(inner)
+            return
+        if os.environ.get("ROLEPLAY_DEBUG") == "1":
+            super()._handle_exception(error)
+            return
+        # A bug: one line on the way out, the traceback only with ROLEPLAY_DEBUG=1.
+        self._return_code = BUG_EXIT
+        if self._exception is None:  # tests driving the app through Pilot still see the bug
+            self._exception = error
+            self._exception_event.set()
+        what = f"{type(inner).__name__}: {inner}" if str(inner) else type(inner).__name__
+        self.panic(Text(f"roleplay hit a bug: {' '.join(what.split())[:300]}; please report it "
+                        "(ROLEPLAY_DEBUG=1 roleplay shows the details). Your turns are saved."))
 
     # ---- the rep
     def remembered_rep(self) -> Rep | None:
@@ -202,4 +237,5 @@ class RoleplayApp(App[int]):
 def run_app(settings: Settings, session=None, exit_after_paint: bool = False) -> int:  # noqa: ANN001
     app = RoleplayApp(settings, session=session, store=session.store if session else None,
                       exit_after_paint=exit_after_paint)
-    return app.run() or 0
+    result = app.run()
+    return result or app.return_code or 0

@@ -10,6 +10,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Label, Static, TextArea
 
+from ..guard import Guarded
+
 from ...engine.grading import effective
 from ...engine.scorecard import OUTRANKS, Scorecard
 from ...engine.text import clip
@@ -17,7 +19,7 @@ from .home import local_time
 
 QUESTIONS = ("What went well?", "What didn't go well?", "What did you learn?",
              "What will you do differently next time?")
-class DebriefScreen(Screen):
+class DebriefScreen(Guarded, Screen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save answers", priority=True),
         Binding("n", "practise_next", "Practise next"),

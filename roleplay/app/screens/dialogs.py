@@ -10,10 +10,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..guard import Guarded
+
 from .home import local_time
 
 
-class RepScreen(ModalScreen[str | None]):
+class RepScreen(Guarded, ModalScreen[str | None]):
     """Pick a rep profile or create one. History is kept per rep."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -47,7 +49,7 @@ class RepScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ModelScreen(ModalScreen[str | None]):
+class ModelScreen(Guarded, ModalScreen[str | None]):
     """Type a model name, or leave it empty for offline practice."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -74,7 +76,7 @@ class ModelScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ResumeScreen(ModalScreen[str | None]):
+class ResumeScreen(Guarded, ModalScreen[str | None]):
     """An unfinished session was found: carry on, or close it."""
 
     BINDINGS = [Binding("escape", "later", "Later")]
@@ -143,7 +145,7 @@ and by handling objections, and ask for the objective only when it is earned.
 """
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Guarded, ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "close", "Close")]
 
     def compose(self) -> ComposeResult:

@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
+from ..guard import Guarded
+
 from ...store import local_time
 
 
@@ -40,7 +42,7 @@ class ScenarioTable(DataTable):
         await super()._on_key(event)
 
 
-class HomeScreen(Screen):
+class HomeScreen(Guarded, Screen):
     BINDINGS = [
         Binding("f2,ctrl+r", "app.switch_rep", "Switch rep"),
         Binding("f3,ctrl+g", "app.progress", "Progress"),

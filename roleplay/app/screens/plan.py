@@ -13,6 +13,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Label, Static, TextArea
 
+from ..guard import Guarded
+
 FIELDS = [
     ("objective", "The call's objective, as a milestone"),
     ("questions", "Questions to ask (one a line; Tab moves between boxes)"),
@@ -21,7 +23,7 @@ FIELDS = [
 ]
 
 
-class PlanScreen(Screen):
+class PlanScreen(Guarded, Screen):
     BINDINGS = [
         Binding("ctrl+s", "start", "Start the call", priority=True),
         Binding("ctrl+k", "skip", "Skip planning", priority=True),

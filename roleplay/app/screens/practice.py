@@ -13,6 +13,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static, TextArea
 
+from ..guard import Guarded
+
 from ...engine.grading import effective
 from ...engine.text import clip
 from ...engine.session import (
@@ -67,7 +69,7 @@ class TurnView(Static):
     """One turn in the transcript."""
 
 
-class PracticeScreen(Screen):
+class PracticeScreen(Guarded, Screen):
     BINDINGS = [
         Binding("ctrl+o,f2", "hint", "Hint", priority=True),
         Binding("ctrl+r,f3", "redo", "Redo turn", priority=True),
@@ -257,13 +259,23 @@ class PracticeScreen(Screen):
     @work(exclusive=True, group="turn")
     async def run_turn(self, text: str) -> None:
         self.busy = True
+        unsaved: str | None = text
         try:
             async for event in self.session.say(text, hint_used=self.hint_used):
+                if isinstance(event, RepTurnSaved):
+                    unsaved = None
                 self.handle(event)
             self.hint_used = False
         finally:
             self.busy = False
             self.finish_live()
+            if unsaved is not None:
+                # The turn was never saved (a full disk, a history that can't be written): the
+                # words go back in the box, and the app says why (RoleplayApp.show_problem).
+                say = self.query_one("#say", SayBox)
+                if not say.text.strip():
+                    say.text = unsaved
+                    say.move_cursor(say.document.end)
 
     @work(exclusive=True, group="turn")
     async def run_retry(self) -> None:

@@ -12,6 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 
+from ..guard import Guarded
+
 BARS = "▁▂▃▄▅▆▇█"  # 0 is the lowest mark, not a blank: every session leaves one
 
 
@@ -20,7 +22,7 @@ def week_of(stamp: str) -> date:
     return day - timedelta(days=day.weekday())
 
 
-class ProgressScreen(Screen):
+class ProgressScreen(Guarded, Screen):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
 
     def __init__(self, rep):  # noqa: ANN001 - store.Rep
