@@ -271,17 +271,28 @@ def _grade_batch(args: argparse.Namespace, settings, paths: list[Path]) -> int: 
     return 1 if failed else 0
 
 
+HISTORY_PAGE = 50
+"""How many sessions `history` shows unless told (--limit N, --all); it always says what it left out."""
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     from .store import local_time
 
     settings = _settings(args)
     store = _store(settings)
-    rows = store.sessions(rep=args.rep)
+    limit = None if args.all else max(0, args.limit)
+    total = store.count_sessions(rep=args.rep)
+    rows = store.sessions(rep=args.rep, limit=limit)
+    # Never a silent limit: what was left out is said (on stderr with --json, so the JSON stays whole).
+    left_out = (f"showing the newest {len(rows):,} of {total:,} sessions; --all for everything, "
+                f"--limit N for more" if len(rows) < total else "")
     if args.json:
         print(json.dumps([{k: v for k, v in r.to_json().items() if k not in ("state",)}
                           for r in rows], indent=2))
+        if left_out:
+            print(f"roleplay history: {left_out}", file=sys.stderr)
         return 0
-    if not rows:
+    if not rows and not total:
         print("No practice sessions yet. Start one with: roleplay practice price-objection")
         return 0
     thin = False
@@ -295,6 +306,8 @@ def cmd_history(args: argparse.Namespace) -> int:
               f"{r.difficulty:<6} {score} {mark}  {r.outcome}{status}")
     if thin:
         print("* too little of the rubric graded to call it a pass or a fail (offline: add a model judge)")
+    if left_out:
+        print(f"({left_out})")
     return 0
 
 
@@ -545,6 +558,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("history", help="past sessions with their scores")
     p.add_argument("--rep", help="only this rep's sessions")
     p.add_argument("--json", action="store_true", help="print as JSON")
+    p.add_argument("--limit", type=int, default=HISTORY_PAGE, metavar="N",
+                   help=f"the newest N sessions (default {HISTORY_PAGE}); how many were left out is said")
+    p.add_argument("--all", action="store_true", help="every session")
     p.set_defaults(func=cmd_history)
 
     p = sub.add_parser("export", help="a session's report")

@@ -231,6 +231,24 @@ def test_a_database_from_a_newer_roleplay_names_both_versions(tmp_path: Path) ->
     db.close()
 
 
+@pytest.mark.parametrize("case", ["newer", "damaged"])
+def test_history_on_a_bad_database_is_a_sentence_not_a_traceback(tmp_path, monkeypatch, capsys, case) -> None:
+    from roleplay.cli import main
+
+    monkeypatch.setenv("ROLEPLAY_DATA_DIR", str(tmp_path))
+    path = tmp_path / "roleplay.db"
+    if case == "newer":
+        db = sqlite3.connect(path)
+        db.execute(f"PRAGMA user_version = {VERSION + 1}")
+        db.close()
+    else:
+        path.write_bytes(b"this is not a database" * 100)
+    assert main(["history"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and str(path) in err
+    assert ("newer roleplay" if case == "newer" else "is damaged") in err
+
+
 # ---- 5. ids
 
 
