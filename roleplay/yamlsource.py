@@ -222,7 +222,7 @@ def read_bytes(path: Path, within: Path | None = None) -> bytes:
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            what = next((name for test, name in _KIND_OF_NON_FILE if test(mode)), "not a regular file")
+            what = next((name for test, name in _KIND_OF_NON_FILE if test(mode)), "something else")
             raise YamlProblem(1, 1, f"cannot read the file: it is {what}, not a regular file")
         chunks, size = [], 0
         while size <= MAX_BYTES:
