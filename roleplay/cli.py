@@ -25,32 +25,48 @@ def cmd_validate(args: argparse.Namespace) -> int:
         # The files named are checked; the library is loaded too so that their
         # references (rubric, persona ids) can be resolved, and so is the library
         # folder a named file sits in (scenarios/x.yaml next to personas/).
-        roots = [p.resolve().parent.parent for p in args.paths
+        missing = [p for p in args.paths if not p.exists() and not p.is_symlink()]
+        present = [p for p in args.paths if p not in missing]
+        roots = [p.resolve().parent.parent for p in present
                  if p.is_file() and p.resolve().parent.name in library.FOLDERS]
-        lib = library.load(library.default_folders(args.library) + roots + list(args.paths))
-        wanted = {p.resolve() for p in library.find_files(args.paths)}
-        missing = [p for p in args.paths if not p.exists()]
-        problems = [pr for pr in lib.problems if Path(pr.file).resolve() in wanted]
+        lib = library.load(library.default_folders(args.library) + roots + present)
+        warnings = library.folder_warnings(args.library)
+        wanted = {os.path.realpath(p) for p in library.find_files(present)}
+        problems = [pr for pr in lib.problems if os.path.realpath(pr.file) in wanted]
+        overrides = [o for o in lib.overrides if os.path.realpath(o.path) in wanted]
         count = len(wanted)
     else:
         lib = library.load(extra=args.library)
-        missing, problems, count = [], lib.problems, lib.files
+        warnings, missing, problems, count = lib.warnings, [], lib.problems, lib.files
+        overrides = lib.overrides
+    for line in warnings:
+        print(line, file=sys.stderr)
     for path in missing:
-        print(f"{path}:1:1: (file): no such file or folder", file=sys.stderr)
+        print(f"{path}: does not exist (no such file or folder)", file=sys.stderr)
     if args.json:
-        print(json.dumps({"files": count, "problems": [p.to_json() for p in problems]}, indent=2))
+        print(json.dumps({"files": count, "problems": [p.to_json() for p in problems],
+                          "missing": [str(p) for p in missing],
+                          "overrides": [{"kind": o.kind, "id": o.id, "file": str(o.path),
+                                         "replaces": str(o.replaced)} for o in overrides],
+                          "warnings": warnings}, indent=2))
     else:
+        for override in overrides:
+            print(override, file=sys.stderr)
         for problem in problems:
             print(problem)
         broken = len({p.file for p in problems})
         sys.stdout.flush()
+        not_found = f"; {_count(len(missing), 'path')} not found" if missing else ""
         if problems:
             print(f"{broken} of {_count(count, 'file')} {'has' if broken == 1 else 'have'} "
-                  f"problems ({_count(len(problems), 'problem')} in all).", file=sys.stderr)
+                  f"problems ({_count(len(problems), 'problem')} in all){not_found}.", file=sys.stderr)
+        elif count == 0:
+            where = "" if missing else " in " + ", ".join(map(str, args.paths or ["the library"]))
+            print(f"No scenario, rubric or persona files to check{where}{not_found}.", file=sys.stderr)
         elif count == 1:
-            print("The file is valid.", file=sys.stderr)
+            print(f"The file is valid{not_found}.", file=sys.stderr)
         else:
-            print(f"All {_count(count, 'file')} are valid.", file=sys.stderr)
+            print(f"All {_count(count, 'file')} are valid{not_found}.", file=sys.stderr)
     return 1 if problems or missing or count == 0 else 0
 
 
@@ -58,16 +74,22 @@ def cmd_list(args: argparse.Namespace) -> int:
     from . import library
 
     lib = library.load(extra=args.library)
+    for line in lib.warnings:
+        print(line, file=sys.stderr)
+    usable = {id(e) for e in lib.usable_scenarios()}
     rows = []
     for entry in sorted(lib.scenarios.values(), key=lambda e: e.model.id):
         s = entry.model
+        override = lib.override_of(entry)
         rows.append({
             "id": s.id, "title": s.title, "skills": list(s.skills), "setting": s.setting,
             "difficulties": ["easy", "medium", "hard"], "rubric": s.rubric,
-            "path": str(entry.path), "usable": entry in lib.usable_scenarios(),
+            "path": str(entry.path), "usable": id(entry) in usable,
+            "overrides": str(override.replaced) if override else None,
         })
     if args.json:
-        print(json.dumps({"scenarios": rows, "broken": sorted(lib.broken)}, indent=2))
+        print(json.dumps({"scenarios": rows, "broken": sorted(lib.broken),
+                          "warnings": lib.warnings}, indent=2))
         return 0
     if not rows:
         print("No scenarios found. Folders searched:")
@@ -76,7 +98,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     width = max((len(r["id"]) for r in rows), default=0)
     for r in rows:
         mark = "" if r["usable"] else "  (has problems: run 'roleplay validate')"
-        print(f"{r['id']:<{width}}  {r['title']}  [{', '.join(r['skills'])}]{mark}")
+        if r["overrides"]:
+            mark += f"  (from {r['path']}, overriding {r['overrides']})"
+        print(f"{r['id']:<{width}}  {r['title']}  [{', '.join(r['skills'])}]  "
+              f"{'/'.join(r['difficulties'])}{mark}")
     if lib.broken:
         print(f"\n{len(lib.broken)} file(s) have problems; run 'roleplay validate' to see them.",
               file=sys.stderr)

@@ -40,12 +40,33 @@ def user_folder() -> Path:
 
 
 def default_folders(extra: Iterable[Path] = ()) -> list[Path]:
-    """Shipped library, the user's own folder, ROLEPLAY_LIBRARY folders, then extra ones."""
-    folders = [shipped_folder(), user_folder()]
+    """Shipped library, the user's own folder, ROLEPLAY_LIBRARY folders, then extra ones.
+
+    The order matters: a file in a later folder overrides a file of the same kind
+    and id in an earlier one (a team's copy of a shipped scenario replaces it).
+    """
+    return [shipped_folder(), user_folder(), *env_folders(), *(Path(p) for p in extra)]
+
+
+def env_folders() -> list[Path]:
     env = os.environ.get(ENV_VAR, "")
-    folders += [Path(p).expanduser() for p in env.split(os.pathsep) if p.strip()]
-    folders += [Path(p) for p in extra]
-    return folders
+    return [Path(p.strip()).expanduser() for p in env.split(os.pathsep) if p.strip()]
+
+
+def folder_warnings(extra: Iterable[Path] = ()) -> list[str]:
+    """A sentence for each library folder the user named (ROLEPLAY_LIBRARY, --library)
+    that does not exist or is not a folder: a typo there would otherwise hide a whole library."""
+    out = []
+    for origin, folders in ((f"in {ENV_VAR}", env_folders()),
+                            ("given with --library", [Path(p) for p in extra])):
+        for folder in folders:
+            if not folder.exists():
+                out.append(f"warning: the library folder {folder} ({origin}) does not exist; "
+                           "its scenarios, rubrics and personas are not loaded")
+            elif not folder.is_dir():
+                out.append(f"warning: the library folder {folder} ({origin}) is not a folder; "
+                           "nothing is loaded from it")
+    return out
 
 
 @dataclass(frozen=True)
@@ -113,10 +134,24 @@ class Entry:
     kind: str
     model: Any
     located: Located
+    folder: int = 0  # index of the library folder it came from (later ones override earlier)
 
     def problem(self, at: Path_, message: str, *, key: bool = False) -> Problem:
         line, col = self.located.where(at, key=key)
         return Problem(str(self.path), line, col, format_path(at), message)
+
+
+@dataclass(frozen=True)
+class Override:
+    """A file that replaces one of the same kind and id from an earlier library folder."""
+
+    kind: str
+    id: str
+    path: Path
+    replaced: Path
+
+    def __str__(self) -> str:
+        return f"note: {self.path}: {self.kind} '{self.id}' overrides the one in {self.replaced}"
 
 
 @dataclass
@@ -129,6 +164,12 @@ class Library:
     problems: list[Problem] = field(default_factory=list)
     broken: dict[str, list[Problem]] = field(default_factory=dict)
     files: int = 0
+    overrides: list[Override] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. a ROLEPLAY_LIBRARY folder that is missing
+
+    def override_of(self, entry: Entry) -> Override | None:
+        """The override that put `entry` in place of another file, if it did."""
+        return next((o for o in self.overrides if o.path == entry.path and o.kind == entry.kind), None)
 
     def _by_kind(self, kind: str) -> dict[str, Entry]:
         return {"scenario": self.scenarios, "rubric": self.rubrics, "persona": self.personas}[kind]
@@ -199,9 +240,18 @@ def load_one(path: Path, kind: str | None = None, *, outside: Path | None = None
 
 
 def load(paths: Iterable[Path] | None = None, extra: Iterable[Path] = ()) -> Library:
-    """Load every file under `paths` (default: the library folders) and cross-check them."""
+    """Load every file under `paths` (default: the library folders) and cross-check them.
+
+    `paths` are in order of precedence, lowest first: a file found under a later one
+    overrides a file of the same kind and id found under an earlier one (recorded
+    in `overrides`); the same id twice under one folder is a problem in both files.
+    """
     lib = Library()
-    folders = list(paths) if paths is not None else default_folders(extra)
+    if paths is None:
+        folders = default_folders(extra)
+        lib.warnings = folder_warnings(extra)
+    else:
+        folders = list(paths)
     # Loading allocates many small objects that stay alive and hold no cycles;
     # the cyclic collector would rescan them all again and again (3x slower).
     paused = gc.isenabled()
@@ -261,9 +311,14 @@ def _load_files(lib: Library, files: list[Found]) -> None:
             for problem in result:
                 lib.add_problem(problem)
             continue
+        result.folder = found.folder
         table = lib._by_kind(result.kind)
         first = table.get(result.model.id)
-        if first is not None:
+        if first is not None and first.folder != result.folder:
+            # A later folder overrides an earlier one: a team's or a rep's own copy
+            # of a shipped scenario replaces it, and list/validate say so.
+            lib.overrides.append(Override(result.kind, result.model.id, result.path, first.path))
+        elif first is not None:
             lib.add_problem(result.problem(
                 ("id",), f"the {result.kind} id '{result.model.id}' is also used by {first.path}"))
             lib.add_problem(first.problem(

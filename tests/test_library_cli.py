@@ -138,3 +138,92 @@ def test_schema_output_into_a_closed_pipe_is_quiet() -> None:
     proc = subprocess.run(f"{sys.executable} -m roleplay schema scenario | head -1",
                           shell=True, capture_output=True, text=True, timeout=60)
     assert proc.stdout.startswith("{") and "Traceback" not in proc.stderr
+
+
+# --- Issue 8: missing paths and folders, one rule for a reused id, difficulties in list ----
+
+def test_validate_a_missing_file_says_so_and_fails() -> None:
+    proc = run("validate", "nope.yaml")
+    assert proc.returncode == 1
+    assert "nope.yaml: does not exist" in proc.stderr
+    assert "valid" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_validate_a_missing_file_beside_a_valid_one(tmp_path: Path) -> None:
+    good = tmp_path / "draft.yaml"
+    good.write_text((ROOT / "rubrics/objection-handling.yaml").read_text()
+                    .replace("id: objection-handling", "id: draft-rubric", 1))
+    proc = run("validate", str(good), str(tmp_path / "nope.yaml"))
+    assert proc.returncode == 1
+    assert f"{tmp_path / 'nope.yaml'}: does not exist" in proc.stderr
+    assert "The file is valid; 1 path not found." in proc.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "list"])
+def test_missing_library_folder_is_named(command: str, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(library.ENV_VAR, str(tmp_path / "team-typo"))
+    proc = subprocess.run([sys.executable, "-m", "roleplay", command], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert (f"warning: the library folder {tmp_path / 'team-typo'} (in ROLEPLAY_LIBRARY) does not exist"
+            in proc.stderr)
+    assert library.load().warnings  # the app gets the same sentence
+
+
+def _team_copy(tmp_path: Path) -> Path:
+    team = tmp_path / "team"
+    (team / "scenarios").mkdir(parents=True)
+    text = (ROOT / "scenarios/price-objection.yaml").read_text()
+    title = next(ln for ln in text.splitlines() if ln.startswith("title:"))
+    path = team / "scenarios/our-price-objection.yaml"
+    path.write_text(text.replace(title, 'title: "Our own price talk"', 1))
+    return path
+
+
+def test_team_file_with_a_shipped_id_overrides_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _team_copy(tmp_path)
+    monkeypatch.setenv(library.ENV_VAR, str(path.parent.parent))
+    lib = library.load()
+    assert lib.problems == [], "\n".join(map(str, lib.problems))
+    entry = lib.scenarios["price-objection"]
+    assert entry.path == path and entry.model.title == "Our own price talk"
+    assert entry in lib.usable_scenarios()
+    shipped = library.shipped_folder() / "scenarios/price-objection.yaml"
+    assert [str(o) for o in lib.overrides] == [
+        f"note: {path}: scenario 'price-objection' overrides the one in {shipped}"]
+    proc = run("validate")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"note: {path}: scenario 'price-objection' overrides the one in {shipped}" in proc.stderr
+    listed = run("list")
+    row = next(ln for ln in listed.stdout.splitlines() if ln.startswith("price-objection "))
+    assert "Our own price talk" in row and f"overriding {shipped}" in row
+    data = json.loads(run("list", "--json").stdout)
+    row = next(r for r in data["scenarios"] if r["id"] == "price-objection")
+    assert row["usable"] and row["overrides"] == str(shipped) and row["path"] == str(path)
+
+
+def test_same_id_twice_in_one_folder_is_still_a_problem(tmp_path: Path) -> None:
+    path = _team_copy(tmp_path)
+    (path.parent / "again.yaml").write_text(path.read_text())
+    lib = library.load([library.shipped_folder(), path.parent.parent])
+    assert {p.file for p in lib.problems} == {str(path), str(path.parent / "again.yaml")}
+
+
+def test_list_shows_the_difficulties() -> None:
+    proc = run("list")
+    row = next(ln for ln in proc.stdout.splitlines() if ln.startswith("price-objection "))
+    assert row.endswith("easy/medium/hard")
+
+
+def test_objective_must_be_reachable_before_the_asking_turn() -> None:
+    """The buyer agrees only to an ask made once trust is earned: patience - 1 turns can earn it."""
+    from pydantic import ValidationError
+
+    from roleplay.models.scenario import Difficulty
+
+    numbers = dict(starting_trust=10, patience_turns=4, trust_gain_good=25, trust_loss_weak=5,
+                   objections=0)
+    Difficulty(**numbers, trust_to_agree=85)  # 10 + 3 x 25 = 85: reached exactly
+    with pytest.raises(ValidationError, match="the objective can never be reached"):
+        Difficulty(**numbers, trust_to_agree=86)  # 85 of 86

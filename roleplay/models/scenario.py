@@ -88,12 +88,17 @@ class Difficulty(Strict):
 
     @model_validator(mode="after")
     def _reachable(self) -> Difficulty:
-        best = self.starting_trust + self.patience_turns * self.trust_gain_good
+        # The buyer agrees only to an ask made once the trust is already earned
+        # (engine/state.py: the asking turn cannot also earn the yes), so at most
+        # patience_turns - 1 strong turns can build trust before the last turn asks.
+        earning = self.patience_turns - 1
+        best = min(100, self.starting_trust + earning * self.trust_gain_good)
         if best < self.trust_to_agree:
             raise ValueError(
-                f"the objective can never be reached: even {self.patience_turns} strong turns "
-                f"take trust only from {self.starting_trust} to {best}, below trust_to_agree "
-                f"({self.trust_to_agree})"
+                f"the objective can never be reached: even {earning} strong "
+                f"turn{'' if earning == 1 else 's'} (the buyer's patience of {self.patience_turns} "
+                f"turns, less the turn that asks) take trust only from {self.starting_trust} "
+                f"to {best}, below trust_to_agree ({self.trust_to_agree})"
             )
         return self
 
