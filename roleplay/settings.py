@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     retries: int = Field(4, ge=0, le=10)
     """How many times a failed call is tried again (before any text is shown)."""
 
+    turn_deadline: float = Field(60.0, gt=0)
+    """Seconds a whole turn may take, the buyer's reply and its grading together, retries
+    included: when it passes, what has not come is reported (the reply can be asked for
+    again; the grades are recorded as ungraded, with why)."""
+
+    max_reply_chars: int = Field(4000, ge=200)
+    """The longest buyer reply kept: the rest is dropped, with a note, and only what was
+    kept is stored and sent back to the model in later turns."""
+
     data_dir: Path | None = Field(None)
     """Where the practice history is kept; the platform's data folder when not set."""
 

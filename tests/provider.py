@@ -8,10 +8,8 @@ neutral and the judge gives an honest, valid answer computed from the request.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
-
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -19,7 +17,7 @@ import respx
 
 from . import fakeprovider as fp
 
-Answer = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
+Answer = httpx.Response | Exception | Callable[[httpx.Request], Any]
 
 
 def judge_request(request: httpx.Request) -> dict[str, Any]:
@@ -54,7 +52,7 @@ class FakeProvider:
         self.judge_calls: list[httpx.Request] = []
         self.default_buyer = ["Okay.", " Go on", "."]
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    def __call__(self, request: httpx.Request) -> Any:
         streaming = json.loads(request.content).get("stream")
         queue = self.buyer if streaming else self.judge
         (self.buyer_calls if streaming else self.judge_calls).append(request)
@@ -86,6 +84,29 @@ def cut_stream(pieces: list[str]) -> httpx.Response:
         raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
 
     return httpx.Response(200, content=body(), headers={"content-type": "text/event-stream"})
+
+
+def late(answer: httpx.Response, seconds: float) -> Callable[[httpx.Request], Any]:
+    """An answer that comes only after `seconds` (respx awaits an awaitable side effect)."""
+
+    async def wait(request: httpx.Request) -> httpx.Response:
+        import asyncio
+
+        await asyncio.sleep(seconds)
+        return answer
+
+    return wait
+
+
+def hang(request: httpx.Request) -> Any:
+    """A provider that accepts the request and never answers."""
+    import asyncio
+
+    async def forever() -> httpx.Response:
+        await asyncio.sleep(3600)
+        raise AssertionError("unreachable")
+
+    return forever()
 
 
 def empty_stream() -> httpx.Response:

@@ -322,3 +322,229 @@ async def test_keep_alives_alone_never_count_as_an_answer(monkeypatch) -> None:
         async for _ in llm.stream([{"role": "user", "content": "hi"}]):
             pass
     assert time.monotonic() - started < 2
+
+
+# ---- issue 8: a deadline per turn, "cannot reach", a reply cap, judging never silently missing
+
+
+def quick(lib, tmp_path: Path, **settings) -> Session:
+    base = dict(model=fp.MODEL, api_base=fp.BASE, retries=4, first_token_timeout=1.0,
+                total_timeout=5, turn_deadline=1.5)
+    llm = LLM(Settings(**{**base, **settings}), backoff_base=0.05, backoff_cap=0.2)
+    store = Store(tmp_path / "quick.db")
+    setup = Setup.from_library(lib, "price-objection", "medium")
+    return Session.begin(setup, store, store.rep("Ana"), buyer=LLMBuyer(llm), judge=LLMJudge(llm),
+                         seed=1, llm=llm)
+
+
+async def test_a_provider_that_never_answers_keeps_the_rep_no_longer_than_the_turn_deadline(
+        lib, tmp_path, provider) -> None:
+    from .provider import hang
+
+    provider.buyer += [hang] * 10
+    provider.judge += [hang] * 10
+    s = quick(lib, tmp_path)
+    started = time.monotonic()
+    events = await say(s)
+    took = time.monotonic() - started
+    assert took < 1.5 + 0.8, took  # before: 5 x 30 s for the reply, then 5 x 120 s for the judge
+    failed = of(events, ReplyFailed)
+    assert failed and "1.5 s" in failed[0].message and "ask for the reply again" in failed[0].message
+    assert s.awaiting_reply
+    grades = judge_grades(events)
+    assert grades and all(g.verdict == "ungraded" and g.score is None for g in grades)
+    assert all("1.5 s" in g.reason for g in grades), grades[0].reason
+    rep = [t for t in s.store.turns(s.id) if t.speaker == "rep"][0]
+    assert any(g.source == "judge" and g.verdict == "ungraded" for g in rep.grades)
+    assert s.llm.deadline is None, "the deadline is the turn's, not the client's for good"
+    s.store.close()
+
+
+async def test_retries_stop_at_the_deadline_not_after_it(lib, tmp_path, provider) -> None:
+    provider.buyer += [error(503)] * 20
+    s = quick(lib, tmp_path, retries=10, turn_deadline=1.0)
+    s.llm.backoff_base, s.llm.backoff_cap = 0.3, 0.3
+    started = time.monotonic()
+    events = await say(s)
+    assert time.monotonic() - started < 1.0 + 0.5
+    assert of(events, ReplyFailed)
+    assert len(provider.buyer_calls) < 11
+    s.store.close()
+
+
+async def test_the_rep_is_told_the_model_is_slow_before_the_first_token_timeout(
+        lib, tmp_path, provider) -> None:
+    from .provider import late
+
+    provider.buyer.append(late(fp.stream_response(["Fine. ", "Ask."]), 1.3))
+    s = quick(lib, tmp_path, first_token_timeout=2.0, turn_deadline=5)
+    started = time.monotonic()
+    seen: list[tuple[float, object]] = []
+    async for e in s.say(LINE):
+        seen.append((time.monotonic() - started, e))
+    slow = [(t, e) for t, e in seen if isinstance(e, Notice) and "slow" in e.message]
+    assert slow, [e for _, e in seen]
+    at, notice = slow[0]
+    assert at < 2.0 and "keep typing" in notice.message
+    first_piece = next(t for t, e in seen if isinstance(e, BuyerPiece))
+    assert at < first_piece
+    assert of([e for _, e in seen], BuyerTurnSaved)
+    s.store.close()
+
+
+def refused_port() -> int:
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there now
+    return port
+
+
+@pytest.mark.parametrize("fault", [
+    httpx.ConnectError("[Errno 111] Connection refused"),
+    httpx.ConnectError("[Errno -2] Name or service not known"),
+], ids=["refused", "dns"])
+async def test_an_unreachable_model_says_cannot_reach_not_server_error(lib, tmp_path, provider, fault) -> None:
+    provider.buyer += [fault] * 10
+    provider.judge += [fault] * 10
+    s = quick(lib, tmp_path, retries=1, turn_deadline=5)
+    events = await say(s)
+    failed = of(events, ReplyFailed)
+    assert failed and failed[0].message.startswith(f"Cannot reach the model at {fp.BASE}"), failed
+    assert "server error" not in failed[0].message
+    assert "refused" in failed[0].message if "111" in str(fault) else "does not resolve" in failed[0].message
+    assert all("Cannot reach" in g.reason for g in judge_grades(events))
+    s.store.close()
+
+
+async def test_a_real_refused_connection_says_cannot_reach(tmp_path, monkeypatch) -> None:
+    from roleplay.llm.client import ProviderError
+
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+
+    litellm().in_memory_llm_clients_cache.flush_cache()
+    base = f"http://127.0.0.1:{refused_port()}/v1"
+    llm = LLM(Settings(model=fp.MODEL, api_base=base, retries=0, turn_deadline=5), backoff_base=0.01)
+    with pytest.raises(ProviderError) as caught:
+        async for _ in llm.stream([{"role": "user", "content": "hi"}]):
+            pass
+    assert caught.value.message.startswith(f"Cannot reach the model at {base}"), caught.value.message
+    assert caught.value.kind == "unreachable"
+
+
+async def test_a_one_megabyte_reply_is_capped_and_only_the_cap_is_kept_and_resent(session, provider) -> None:
+    provider.buyer.append(fp.stream_response(["word " * 200] * 1024))  # 1,024,000 characters
+    events = await say(session)
+    shown = "".join(e.text for e in of(events, BuyerPiece))
+    assert len(shown) == 4000
+    saved = of(events, BuyerTurnSaved)[0].turn
+    assert len(saved.text) <= 4000 and shown.startswith(saved.text)
+    assert any("4,000 characters" in n.message and "dropped" in n.message for n in of(events, Notice))
+    assert len(session.store.turns(session.id)[-1].text) <= 4000
+    await say(session, "What does a spoiled load cost you?")
+    body = json.loads(provider.buyer_calls[-1].content)
+    assert max(len(m["content"]) for m in body["messages"] if m["role"] == "assistant") <= 4000
+
+
+async def test_a_turn_whose_judge_was_dropped_is_judged_on_resume(session, provider) -> None:
+    from .provider import hang
+
+    provider.judge.append(hang)
+    events = []
+    gen = session.say(LINE)
+    async for e in gen:
+        events.append(e)
+        if isinstance(e, BuyerTurnSaved):
+            break
+    await gen.aclose()  # the rep paused (or the process died) while the judge was still grading
+    rep = [t for t in session.store.turns(session.id) if t.speaker == "rep"][0]
+    assert not any(g.source == "judge" for g in rep.grades)
+    again = Session.resume(session.store, session.id, session.setup, buyer=session.buyer,
+                           judge=session.judge, llm=session.llm)
+    assert not again.awaiting_reply and [t.index for t in again.unjudged()] == [rep.index]
+    events = [e async for e in again.rejudge()]
+    assert of(events, JudgeGrades)
+    rep = [t for t in session.store.turns(session.id) if t.speaker == "rep"][0]
+    assert any(g.source == "judge" and g.verdict == "pass" for g in rep.grades)
+    assert not again.unjudged()
+
+
+async def test_a_dropped_judge_that_cannot_be_had_on_resume_is_ungraded_with_why(lib, tmp_path, provider) -> None:
+    from .provider import hang
+
+    s = quick(lib, tmp_path, retries=0)
+    provider.judge.append(hang)
+    gen = s.say(LINE)
+    async for e in gen:
+        if isinstance(e, BuyerTurnSaved):
+            break
+    await gen.aclose()
+    provider.judge += [error(500)] * 5
+    again = Session.resume(s.store, s.id, s.setup, buyer=s.buyer, judge=s.judge, llm=s.llm)
+    await again.end()  # even without an explicit rejudge, the scorecard never misses the turn
+    rep = [t for t in s.store.turns(s.id) if t.speaker == "rep"][0]
+    judged = [g for g in rep.grades if g.source == "judge"]
+    assert judged and all(g.verdict == "ungraded" and g.reason for g in judged)
+    assert "the judge could not be reached" in judged[0].reason
+    s.store.close()
+
+
+async def test_a_paused_turn_is_judged_with_the_next_one(session, provider) -> None:
+    from .provider import hang
+
+    provider.judge.append(hang)
+    gen = session.say(LINE)
+    async for e in gen:
+        if isinstance(e, BuyerTurnSaved):
+            break
+    await gen.aclose()
+    await say(session, "What does a spoiled load cost you?")
+    reps = [t for t in session.store.turns(session.id) if t.speaker == "rep"]
+    assert all(any(g.source == "judge" for g in t.grades) for t in reps)
+
+
+async def test_token_counts_a_provider_never_sent_are_unknown_not_invented(monkeypatch) -> None:
+    import asyncio
+
+    def chunk(text):
+        delta = type("D", (), {"content": text})()
+        return type("C", (), {"choices": [type("X", (), {"delta": delta})()], "usage": None})()
+
+    class Stream:  # words, and no usage chunk at all
+        def __init__(self):
+            self.left = ["No ", "count ", "here."]
+
+        def __aiter__(self):
+            return self
+
+        async def __anext__(self):
+            await asyncio.sleep(0)
+            if not self.left:
+                raise StopAsyncIteration
+            return chunk(self.left.pop(0))
+
+    async def fake(**kw):
+        return Stream()
+
+    monkeypatch.setattr(litellm(), "acompletion", fake)
+    llm = LLM(Settings(model="openai/x", retries=0, first_token_timeout=1, total_timeout=5))
+    assert "".join([p async for p in llm.stream([{"role": "user", "content": "hi"}])]) == "No count here."
+    # before: completion_tokens = max(1, len(shown) // 4), stored as a real count
+    assert llm.usage.completion_tokens is None and llm.usage.prompt_tokens is None
+    assert llm.usage.cost is None
+
+
+def test_a_model_with_no_known_price_costs_unknown_not_zero() -> None:
+    from roleplay.llm.client import Usage
+
+    usage = Usage()
+    usage.add("openai/no-such-model-anywhere", 100, 20)
+    assert usage.prompt_tokens == 100 and usage.completion_tokens == 20
+    assert usage.cost is None
+    usage = Usage()
+    usage.add("gpt-4o-mini", 100, 20)
+    assert usage.cost is not None and usage.cost > 0
+    usage.add("gpt-4o-mini", None, None)
+    assert usage.prompt_tokens is None and usage.cost is None

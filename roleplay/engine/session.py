@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from ..models import Difficulty, Persona, Rubric, Scenario
+from ..models import Criterion, Difficulty, Persona, Rubric, Scenario
 from ..store import CALL, Rep, Store
 from . import scorecard as scorecards
 from .buyer import Buyer, BuyerContext, OfflineBuyer, silence_note
@@ -134,6 +135,9 @@ class Session:
     llm: object | None = None  # roleplay.llm.client.LLM, for usage accounting
     recommend: Callable[[str], str | None] | None = None
     scorecard: scorecards.Scorecard | None = None
+    notes: list[str] = field(default_factory=list)  # said to the rep before the next turn (e.g. on resume)
+    turn_deadline: float | None = None  # seconds; the model's setting when None (offline: no deadline)
+    max_reply_chars: int | None = None  # the model's setting when None
 
     # ---- starting and resuming
     @classmethod
@@ -191,6 +195,12 @@ class Session:
         if usage is not None:  # carry on counting from what the session already used
             usage.prompt_tokens, usage.completion_tokens, usage.cost = (
                 row.prompt_tokens, row.completion_tokens, row.cost)
+        was = (row.buyer or "").removeprefix("model: ").strip()
+        if (row.buyer or "").startswith("model:") and not session.buyer.label.startswith("model:"):
+            session.notes.append(
+                f"This session was started with {was}; no model is configured now, so it goes on "
+                f"offline (scripted buyer, signal grades only). To carry on with the model, resume "
+                f"with --model {was} (or set ROLEPLAY_MODEL).")
         return session
 
     # ---- the conversation
@@ -219,6 +229,8 @@ class Session:
         text = text.strip()
         if not text:
             return
+        for note in self.take_notes():
+            yield Notice(note)
         if self.over:
             yield Notice("The call is over. End it to see your scorecard.")
             return
@@ -259,44 +271,104 @@ class Session:
             raise
         yield RepTurnSaved(turn)
 
-        criteria = [c for c in s.rubric.criteria if applies(c, after_objection=after_objection)]
-        history = list(self.turns)
-        # The judge's summary of the call is the buyer as the rep's turn found them.
-        context = JudgeContext.from_state(self.past[-1], s.persona)
-        judging = asyncio.create_task(self.judge.grade_turn(s.rubric, criteria, history[:-1], turn,
-                                                            context=context))
-        async for event in self._reply_and(judging, index):
+        deadline = self._begin_turn()
+        jobs = [self._judge_job(turn, after_objection)] + self._missing_judging(exclude=turn.index)
+        async for event in self._reply_and(jobs, deadline):
             yield event
+
+    def take_notes(self) -> list[str]:
+        """What the rep must be told before going on (e.g. a model session resumed offline), once."""
+        notes, self.notes = self.notes, []
+        return notes
+
+    # ---- the turn's deadline, the judge's jobs
+    def _settings(self, name: str, default):  # noqa: ANN001, ANN202
+        return getattr(getattr(self.llm, "settings", None), name, default)
+
+    def _begin_turn(self) -> float | None:
+        """This turn's deadline (a time.monotonic() instant), handed to the model client too."""
+        seconds = self.turn_deadline if self.turn_deadline is not None else self._settings("turn_deadline", None)
+        deadline = None if seconds is None else time.monotonic() + seconds
+        if self.llm is not None and hasattr(self.llm, "deadline"):
+            self.llm.deadline = deadline  # type: ignore[attr-defined]
+        return deadline
+
+    def _deadline_words(self) -> str:
+        seconds = self.turn_deadline if self.turn_deadline is not None else self._settings("turn_deadline", 0)
+        return f"this turn's {seconds:g} s"
+
+    def _judge_job(self, turn: Turn, after_objection: bool) -> tuple[asyncio.Task, int, list[Criterion]]:
+        """The judge grading `turn` (as a task, so it runs while the buyer replies)."""
+        s = self.setup
+        criteria = [c for c in s.rubric.criteria if applies(c, after_objection=after_objection)]
+        history = [t for t in self.turns if t.index < turn.index]
+        # The judge's summary of the call is the buyer as the rep's turn found them.
+        reps = [t.index for t in self.turns if t.speaker == "rep"]
+        back = len(reps) - reps.index(turn.index) if turn.index in reps else 1
+        before = self.past[-back] if 0 < back <= len(self.past) else None
+        context = JudgeContext.from_state(before, s.persona)
+        task = asyncio.create_task(self.judge.grade_turn(s.rubric, criteria, history, turn, context=context))
+        return task, turn.index, criteria
+
+    def unjudged(self, exclude: int | None = None) -> list[Turn]:
+        """Rep turns whose judging never finished (the process died, the rep paused): no judge grade
+        at all, not even `ungraded`."""
+        return [t for t in self.turns if t.speaker == "rep" and t.index != exclude
+                and not any(g.source == "judge" for g in t.grades)]
+
+    def _missing_judging(self, exclude: int | None = None) -> list[tuple[asyncio.Task, int, list[Criterion]]]:
+        reps = [t.index for t in self.turns if t.speaker == "rep"]
+        jobs = []
+        for turn in self.unjudged(exclude):
+            back = len(reps) - reps.index(turn.index)
+            before = self.past[-back] if back <= len(self.past) else None
+            jobs.append(self._judge_job(turn, bool(before and before.objection_on_table)))
+        return jobs
+
+    async def rejudge(self) -> AsyncIterator[Event]:
+        """Judge the turns whose judging did not finish (call on resume); each gets the judge's
+        grades, or `ungraded` with the reason. The turn awaiting its reply is judged with it."""
+        exclude = next((t.index for t in reversed(self.turns) if t.speaker == "rep"), None) \
+            if self.pending is not None else None
+        if not self.unjudged(exclude):
+            return
+        deadline = self._begin_turn()
+        jobs = self._missing_judging(exclude)
+        queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        workers = [asyncio.create_task(self._collect_judge(job, deadline, queue)) for job in jobs]
+        try:
+            for _ in workers:
+                while (event := await queue.get()) is not None:
+                    yield event
+        finally:
+            for w in workers + [job[0] for job in jobs]:
+                if not w.done():
+                    w.cancel()
+            self._end_turn()
+
+    def _end_turn(self) -> None:
+        if self.llm is not None and hasattr(self.llm, "deadline"):
+            self.llm.deadline = None  # type: ignore[attr-defined]
 
     async def retry_reply(self) -> AsyncIterator[Event]:
         """Ask for the buyer's reply again, after a failed or cut-off one."""
         if self.pending is None:
             return
-        judging, rep_index = None, None
-        reps = [t for t in self.turns if t.speaker == "rep"]
-        if reps and not any(g.source == "judge" for g in reps[-1].grades):
-            # The judge of that turn died with the process (a crash before the reply): judge it now.
-            turn = reps[-1]
-            after_objection = bool(self.past) and self.past[-1].objection_on_table
-            criteria = [c for c in self.setup.rubric.criteria if applies(c, after_objection=after_objection)]
-            history = [t for t in self.turns if t.index < turn.index]
-            context = JudgeContext.from_state(self.past[-1] if self.past else None, self.setup.persona)
-            judging = asyncio.create_task(self.judge.grade_turn(self.setup.rubric, criteria, history, turn,
-                                                                context=context))
-            rep_index = turn.index
-        async for event in self._reply_and(judging, rep_index):
+        deadline = self._begin_turn()
+        # The judge of a turn that died with the process (a crash before the reply): judge it now.
+        async for event in self._reply_and(self._missing_judging(), deadline):
             yield event
 
-    async def _reply_and(self, judging: asyncio.Task | None, rep_index: int | None) -> AsyncIterator[Event]:
+    async def _reply_and(self, jobs: list[tuple[asyncio.Task, int, list[Criterion]]],
+                         deadline: float | None) -> AsyncIterator[Event]:
         queue: asyncio.Queue[Event | None] = asyncio.Queue()
         # Provider retries show up as calm notices among the turn's events (and go back to
         # wherever they went before once the turn is over).
         outside = getattr(self.llm, "notice", None)
         if self.llm is not None:
             self.llm.notice = lambda message: queue.put_nowait(Notice(message))  # type: ignore[attr-defined]
-        workers = [asyncio.create_task(self._reply(queue))]
-        if judging is not None and rep_index is not None:
-            workers.append(asyncio.create_task(self._collect_judge(judging, rep_index, queue)))
+        workers = [asyncio.create_task(self._reply(queue, deadline))]
+        workers += [asyncio.create_task(self._collect_judge(job, deadline, queue)) for job in jobs]
         finished = 0
         try:
             while finished < len(workers):
@@ -306,11 +378,12 @@ class Session:
                     continue
                 yield event
         finally:
-            for w in workers:
+            for w in workers + [job[0] for job in jobs]:
                 if not w.done():
                     w.cancel()
             if self.llm is not None:
                 self.llm.notice = outside  # type: ignore[attr-defined]
+            self._end_turn()
         for w in workers:
             if not w.cancelled() and w.exception() is not None:
                 raise w.exception()  # type: ignore[misc]
@@ -318,10 +391,21 @@ class Session:
         if self.over and self.pending is None:
             yield CallOver(self.state.outcome)
 
-    async def _collect_judge(self, judging: asyncio.Task, rep_index: int,
+    @staticmethod
+    def _left(deadline: float | None, grace: float = 0.0) -> float | None:
+        return None if deadline is None else max(0.0, deadline + grace - time.monotonic())
+
+    async def _collect_judge(self, job: tuple[asyncio.Task, int, list[Criterion]], deadline: float | None,
                              queue: asyncio.Queue[Event | None]) -> None:
+        judging, rep_index, criteria = job
         try:
-            grades = await judging
+            try:
+                # A little grace: the model client stops at the deadline itself, with its own words.
+                grades = await asyncio.wait_for(judging, self._left(deadline, 0.25))
+            except (asyncio.TimeoutError, TimeoutError):
+                grades = [Grade(criterion=c.id, verdict="ungraded", score=None, source="judge",
+                                reason=f"the judge did not answer within {self._deadline_words()}")
+                          for c in criteria]
             self.store.add_grades(self.id, rep_index, grades)
             for t in self.turns:
                 if t.index == rep_index:
@@ -330,9 +414,25 @@ class Session:
         finally:
             await queue.put(None)
 
-    async def _reply(self, queue: asyncio.Queue[Event | None]) -> None:
+    def _cap(self) -> int:
+        cap = self.max_reply_chars if self.max_reply_chars is not None else self._settings("max_reply_chars", None)
+        return cap or 4000
+
+    async def _slow(self, queue: asyncio.Queue[Event | None], started: asyncio.Event) -> None:
+        """Says the model is slow, well before the first-token timeout runs out."""
+        first = self._settings("first_token_timeout", None)
+        if first is None:
+            return
+        await asyncio.sleep(min(5.0, first / 2))
+        if not started.is_set():
+            await queue.put(Notice(f"The model is slow to answer; still waiting (up to {first:g} s for "
+                                   "its first word). You can keep typing your next turn."))
+
+    async def _reply(self, queue: asyncio.Queue[Event | None], deadline: float | None = None) -> None:
         from ..llm.client import Interrupted, ProviderError
 
+        started = asyncio.Event()
+        watch = asyncio.create_task(self._slow(queue, started)) if self.llm is not None else None
         try:
             move = self.pending
             assert move is not None
@@ -348,21 +448,45 @@ class Session:
                 turn = Turn(index=index, speaker="buyer", text="", note=note)
             else:
                 history = [t for t in self.turns if t.index < index]
-                shown = ""
+                shown, cap, capped = "", self._cap(), False
+                pieces = self.buyer.reply(ctx, self.state, move, history, self.seed + index)
                 try:
-                    async for piece in self.buyer.reply(ctx, self.state, move, history, self.seed + index):
-                        shown += piece
-                        await queue.put(BuyerPiece(piece))
+                    async with asyncio.timeout(self._left(deadline, 0.25)):
+                        async for piece in pieces:
+                            started.set()
+                            if len(shown) + len(piece) > cap:
+                                piece = piece[:cap - len(shown)]
+                                capped = True
+                            if piece:
+                                shown += piece
+                                await queue.put(BuyerPiece(piece))
+                            if capped:
+                                break
                 except Interrupted as cut:
                     # What the rep saw is kept, marked as cut off; it is never replayed.
-                    self._save(Turn(index=index, speaker="buyer", text=cut.partial, interrupted=True))
+                    self._save(Turn(index=index, speaker="buyer", text=cut.partial[:cap], interrupted=True))
                     await queue.put(ReplyFailed(f"{cut.cause.message} The reply was cut off; "
-                                                "you can ask for it again.", cut.partial))
+                                                "you can ask for it again.", cut.partial[:cap]))
                     return
                 except ProviderError as err:
                     await queue.put(ReplyFailed(f"{err.message} Nothing was lost; "
                                                 "you can ask for the reply again."))
                     return
+                except (asyncio.TimeoutError, TimeoutError):
+                    words = f"The buyer's reply did not come within {self._deadline_words()}."
+                    if shown:
+                        self._save(Turn(index=index, speaker="buyer", text=shown, interrupted=True))
+                        await queue.put(ReplyFailed(words + " What came is kept, marked as cut off; "
+                                                    "you can ask for the reply again.", shown))
+                    else:
+                        await queue.put(ReplyFailed(words + " Nothing was lost; you can ask for "
+                                                    "the reply again."))
+                    return
+                finally:
+                    await pieces.aclose()
+                if capped:
+                    await queue.put(Notice(f"The buyer's reply ran past {cap:,} characters; the rest "
+                                           "was dropped (only what is shown is kept)."))
                 if not shown.strip():
                     await queue.put(ReplyFailed("The buyer's reply came back empty; "
                                                 "you can ask for it again."))
@@ -376,12 +500,25 @@ class Session:
             self._save(turn)
             await queue.put(BuyerTurnSaved(turn, move, self.state))
         finally:
+            if watch is not None:
+                watch.cancel()
             await queue.put(None)
 
     def _save_usage(self) -> None:
         usage = getattr(self.llm, "usage", None)
         if usage is not None:
-            self.store.add_usage(self.id, usage.prompt_tokens, usage.completion_tokens, usage.cost)
+            # None is "unknown" (see llm.client.Usage): never an estimate stored as a real count.
+            try:
+                self.store.add_usage(self.id, usage.prompt_tokens, usage.completion_tokens, usage.cost)
+            except Exception as exc:
+                # A store whose usage columns cannot hold "unknown" (NOT NULL) yet: leave them as
+                # they were rather than write an invented number. Remove once the store takes None.
+                values = (usage.prompt_tokens, usage.completion_tokens, usage.cost)
+                if None not in values or "NOT NULL" not in str(exc):
+                    raise
+                row = self.store.session(self.id)
+                was = (row.prompt_tokens, row.completion_tokens, row.cost) if row else (0, 0, 0.0)
+                self.store.add_usage(self.id, *(v if v is not None else w for v, w in zip(values, was)))
 
     def undo_last(self) -> str | None:
         """Take back the rep's last turn and the buyer's answer to it (redo).
@@ -449,11 +586,30 @@ class Session:
         if self.state.outcome == "in-progress":
             self.state.outcome = "ended-by-rep"
             self.store.save_state(self.id, self._persist())
+        # A turn whose judging never finished is judged now (or recorded ungraded, with why).
+        async for _ in self.rejudge():
+            pass
+        if self.pending is not None:  # its reply never came: its judge will not run with it either
+            for turn in self.unjudged():
+                grades = [Grade(criterion=c.id, verdict="ungraded", score=None, source="judge",
+                                reason="not judged: the call ended before the buyer's reply came")
+                          for c in s.rubric.criteria if applies(c, after_objection=False)]
+                self.store.add_grades(self.id, turn.index, grades)
+                turn.grades = turn.grades + grades
         end_criteria = [c for c in s.rubric.criteria if c.applies == "end-of-call"]
         call_grades: list[Grade] = []
         if any(t.speaker == "rep" for t in self.turns):
-            call_grades = await self.judge.grade_call(
-                s.rubric, end_criteria, self.turns, context=JudgeContext.from_state(self.state, s.persona))
+            deadline = self._begin_turn()
+            try:
+                call_grades = await asyncio.wait_for(self.judge.grade_call(
+                    s.rubric, end_criteria, self.turns, context=JudgeContext.from_state(self.state, s.persona)),
+                    self._left(deadline, 0.25))
+            except (asyncio.TimeoutError, TimeoutError):
+                call_grades = [Grade(criterion=c.id, verdict="ungraded", score=None, source="judge",
+                                     reason=f"the judge did not answer within {self._deadline_words()}")
+                               for c in end_criteria]
+            finally:
+                self._end_turn()
             self.store.add_grades(self.id, CALL, call_grades)
         flags = self.flags()
         card = scorecards.build(s.rubric, self.turns, call_grades, outcome=self.state.outcome, flags=flags)

@@ -84,23 +84,32 @@ class Interrupted(Exception):
 
 @dataclass
 class Usage:
-    """Tokens and cost of the calls made for one session."""
+    """Tokens and cost of the calls made for one session.
 
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost: float = 0.0
+    None is "unknown": a provider that sends no token count, or a model with no known
+    price, makes the total unknown from then on. Nothing is estimated and stored as real.
+    """
+
+    prompt_tokens: int | None = 0
+    completion_tokens: int | None = 0
+    cost: float | None = 0.0
     calls: int = 0
 
-    def add(self, model: str, prompt: int, completion: int) -> None:
-        self.prompt_tokens += prompt
-        self.completion_tokens += completion
+    def add(self, model: str, prompt: int | None, completion: int | None) -> None:
         self.calls += 1
+        known = bool(prompt) and bool(completion)  # a real call always has both, never 0
+        self.prompt_tokens = self.prompt_tokens + prompt if known and self.prompt_tokens is not None else None
+        self.completion_tokens = (self.completion_tokens + completion
+                                  if known and self.completion_tokens is not None else None)
+        if not known or self.cost is None:
+            self.cost = None
+            return
         try:
             p, c = litellm().cost_per_token(model=model, prompt_tokens=prompt,
                                             completion_tokens=completion)
             self.cost += p + c
-        except Exception:  # a local or unknown model has no price: it costs nothing we know of
-            pass
+        except Exception:  # no price known for this model: the cost is unknown, not 0
+            self.cost = None
 
 
 def _retry_after(exc: BaseException) -> float | None:
@@ -123,8 +132,10 @@ def _retry_after(exc: BaseException) -> float | None:
             return None
 
 
-def classify(exc: BaseException) -> ProviderError:
-    """Any failure of a call, as a ProviderError saying what happened in plain words."""
+def classify(exc: BaseException, where: str = "") -> ProviderError:
+    """Any failure of a call, as a ProviderError saying what happened in plain words.
+
+    `where` names the model (its api_base, or its name) for "cannot reach" messages."""
     if isinstance(exc, ProviderError):
         return exc
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
@@ -151,6 +162,9 @@ def classify(exc: BaseException) -> ProviderError:
                              "Run 'roleplay doctor'.", kind="not-found")
     if isinstance(exc, lm.BadRequestError) or status in (400, 422):
         return ProviderError("The model provider rejected the request.", kind="bad-request")
+    unreachable = _unreachable(exc, where)
+    if unreachable is not None:
+        return unreachable
     if isinstance(exc, lm.APIConnectionError):
         return ProviderError("Could not reach the model provider.", kind="connection", retryable=True)
     if isinstance(status, int) and status >= 500 or isinstance(
@@ -165,6 +179,38 @@ def classify(exc: BaseException) -> ProviderError:
     return ProviderError(f"The model call failed: {type(exc).__name__}.", kind="unknown")
 
 
+_REFUSED = re.compile(r"connection refused|errno 111|connect call failed|actively refused|errno 61\b",
+                      re.IGNORECASE)
+_DNS = re.compile(r"name or service not known|nodename nor servname|temporary failure in name resolution|"
+                  r"getaddrinfo failed|no address associated|name resolution|errno -[235]\b|"
+                  r"failed to resolve|could not resolve host", re.IGNORECASE)
+
+
+def _chain(exc: BaseException) -> str:
+    """The messages of an exception and of everything it was raised from (litellm wraps httpx)."""
+    seen, out, e = set(), [], exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        out.append(f"{type(e).__name__}: {e}")
+        e = e.__cause__ or e.__context__
+    return " | ".join(out)
+
+
+def _unreachable(exc: BaseException, where: str) -> ProviderError | None:
+    """A refused connection or a name that does not resolve: "cannot reach", with what to do."""
+    text = _chain(exc)
+    at = f" at {where}" if where else ""
+    if _REFUSED.search(text):
+        return ProviderError(f"Cannot reach the model{at}: the connection was refused (nothing is "
+                             "listening there). Is the model server running? 'roleplay doctor' checks the setup.",
+                             kind="unreachable", retryable=True)
+    if _DNS.search(text):
+        return ProviderError(f"Cannot reach the model{at}: that host name does not resolve (a typo in "
+                             "api_base, or no network). 'roleplay doctor' checks the setup.",
+                             kind="unreachable")
+    return None
+
+
 _NO_KEY = re.compile(r"missing credentials|api[_ ]key (is )?(missing|not (set|provided|found))|"
                      r"no api key|pass an `api_key`", re.IGNORECASE)
 _KEY_VAR = re.compile(r"\b[A-Z][A-Z0-9_]*_API_KEY\b")
@@ -174,13 +220,17 @@ Notice = Callable[[str], None]
 
 @dataclass
 class LLM:
-    """Calls one configured provider, with timeouts, retries and usage accounting."""
+    """Calls one configured provider, with timeouts, retries and usage accounting.
+
+    `deadline` (a `time.monotonic()` instant, set by the session for each turn) bounds
+    everything: no attempt waits past it, no retry starts that would sleep past it."""
 
     settings: Settings
     usage: Usage = field(default_factory=Usage)
     notice: Notice | None = None
     backoff_base: float = 0.5
     backoff_cap: float = 20.0
+    deadline: float | None = None
 
     def _kwargs(self, model: str) -> dict[str, Any]:
         import httpx
@@ -196,6 +246,24 @@ class LLM:
             kwargs["api_base"] = s.api_base
         return kwargs
 
+    def where(self, model: str | None = None) -> str:
+        """The model as a rep would recognise it: its server, or its name."""
+        return self.settings.api_base or model or self.settings.model or "the provider"
+
+    def left(self, wanted: float) -> float:
+        """`wanted` seconds, or what is left before the deadline when that is less (never < 0)."""
+        if self.deadline is None:
+            return wanted
+        return max(0.0, min(wanted, self.deadline - time.monotonic()))
+
+    def _past_deadline(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def _deadline_error(self, model: str, last: BaseException | None) -> ProviderError:
+        why = f" (last: {classify(last, self.where(model)).message})" if last is not None else ""
+        return ProviderError(f"The model did not answer within this turn's "
+                             f"{self.settings.turn_deadline:g} s{why}.", kind="deadline")
+
     def _wait(self, state: RetryCallState) -> float:
         err = classify(state.outcome.exception()) if state.outcome else None
         if err is not None and err.retry_after is not None:
@@ -203,21 +271,34 @@ class LLM:
         ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (state.attempt_number - 1))
         return random.uniform(ceiling / 2, ceiling)  # jitter: many reps, one rate limit
 
+    def _stop(self, state: RetryCallState) -> bool:
+        if state.attempt_number >= self.settings.retries + 1:
+            return True
+        # A retry that could only start after the deadline is not made.
+        return self.deadline is not None and time.monotonic() + state.upcoming_sleep >= self.deadline
+
     def _before_sleep(self, state: RetryCallState) -> None:
         if self.notice and state.outcome is not None:
-            err = classify(state.outcome.exception())
+            err = classify(state.outcome.exception(), self.where())
             wait = state.next_action.sleep if state.next_action else 0
             self.notice(f"{err.message} Trying again in {wait:.1f} s "
                         f"(attempt {state.attempt_number + 1} of {self.settings.retries + 1}).")
 
     def _retrying(self) -> AsyncRetrying:
         return AsyncRetrying(
-            stop=stop_after_attempt(self.settings.retries + 1),
+            stop=self._stop,
             wait=self._wait,
             retry=retry_if_exception(lambda e: classify(e).retryable),
             before_sleep=self._before_sleep,
             reraise=True,
         )
+
+    def _failed(self, exc: BaseException, model: str) -> ProviderError:
+        if self._past_deadline() or (self.deadline is not None and isinstance(
+                exc, asyncio.TimeoutError | TimeoutError) and self.deadline - time.monotonic() < 0.05):
+            return self._deadline_error(model, None if isinstance(exc, asyncio.TimeoutError | TimeoutError)
+                                        else exc)
+        return classify(exc, self.where(model))
 
     async def stream(self, messages: list[dict[str, str]], *, model: str | None = None,
                      temperature: float = 0.8) -> AsyncIterator[str]:
@@ -228,16 +309,19 @@ class LLM:
         lm = litellm()
         s = self.settings
         started = time.monotonic()
-        prompt_tokens = completion_tokens = 0
+        prompt_tokens: int | None = None
+        completion_tokens: int | None = None
 
         async def open_stream() -> tuple[Any, str]:
-            nonlocal started
+            nonlocal started, prompt_tokens, completion_tokens
+            if self._past_deadline():
+                raise asyncio.TimeoutError
             started = time.monotonic()  # each attempt has its own time; failed ones don't eat into it
-            first_by = started + s.first_token_timeout
+            first_by = started + self.left(s.first_token_timeout)
             response = await asyncio.wait_for(
                 lm.acompletion(messages=messages, stream=True, temperature=temperature,
                                stream_options={"include_usage": True}, **self._kwargs(model)),
-                s.first_token_timeout)
+                max(0.0, first_by - time.monotonic()))
             iterator = response.__aiter__()
             while True:  # skip empty chunks (role-only, keep-alives) until a word arrives
                 left = first_by - time.monotonic()
@@ -247,7 +331,6 @@ class LLM:
                 text = _delta(chunk)
                 if text:
                     return iterator, text
-                nonlocal prompt_tokens, completion_tokens
                 prompt_tokens, completion_tokens = _usage(chunk, prompt_tokens, completion_tokens)
 
         try:
@@ -259,12 +342,12 @@ class LLM:
                         raise ProviderError("The model sent an empty reply.", kind="empty",
                                             retryable=True) from None
         except Exception as exc:
-            raise classify(exc) from exc
+            raise self._failed(exc, model) from exc
         shown = first
-        yield first
         try:
+            yield first
             while True:
-                left = s.total_timeout - (time.monotonic() - started)
+                left = self.left(s.total_timeout - (time.monotonic() - started))
                 if left <= 0:
                     raise asyncio.TimeoutError
                 try:
@@ -277,11 +360,16 @@ class LLM:
                     shown += text
                     yield text
         except Exception as exc:
-            raise Interrupted(shown, classify(exc)) from exc
+            raise Interrupted(shown, self._failed(exc, model)) from exc
         finally:
-            if not completion_tokens:
-                completion_tokens = max(1, len(shown) // 4)  # the provider sent no count
+            # No count from the provider: unknown, never estimated (see Usage).
             self.usage.add(model, prompt_tokens, completion_tokens)
+            close = getattr(iterator, "aclose", None)
+            if close is not None:
+                try:
+                    await close()
+                except Exception:
+                    pass
 
     async def complete(self, messages: list[dict[str, str]], *, model: str | None = None,
                        temperature: float = 0.0, json_mode: bool = True) -> str:
@@ -290,18 +378,22 @@ class LLM:
         assert model, "no model configured"
         lm = litellm()
         extra: dict[str, Any] = {"response_format": {"type": "json_object"}} if json_mode else {}
+
+        async def once() -> Any:
+            if self._past_deadline():
+                raise asyncio.TimeoutError
+            return await asyncio.wait_for(
+                lm.acompletion(messages=messages, temperature=temperature, **extra, **self._kwargs(model)),
+                self.left(self.settings.total_timeout))
+
         try:
             async for attempt in self._retrying():
                 with attempt:
-                    response = await asyncio.wait_for(
-                        lm.acompletion(messages=messages, temperature=temperature,
-                                       **extra, **self._kwargs(model)),
-                        self.settings.total_timeout)
+                    response = await once()
         except Exception as exc:
-            raise classify(exc) from exc
+            raise self._failed(exc, model) from exc
         usage = getattr(response, "usage", None)
-        self.usage.add(model, getattr(usage, "prompt_tokens", 0) or 0,
-                       getattr(usage, "completion_tokens", 0) or 0)
+        self.usage.add(model, getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None))
         try:
             return response.choices[0].message.content or ""
         except (AttributeError, IndexError):
@@ -315,7 +407,7 @@ def _delta(chunk: Any) -> str:
         return ""
 
 
-def _usage(chunk: Any, prompt: int, completion: int) -> tuple[int, int]:
+def _usage(chunk: Any, prompt: int | None, completion: int | None) -> tuple[int | None, int | None]:
     usage = getattr(chunk, "usage", None)
     if usage:
         return (getattr(usage, "prompt_tokens", 0) or prompt,
