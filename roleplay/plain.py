@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from typing import TextIO
 
 from .engine.grading import effective
@@ -24,6 +25,20 @@ from .engine.session import (
 
 DEBRIEF = ("What went well?", "What didn't go well?", "What would you do differently next time?")
 HELP = "Type your turn and press Enter. /hint for a hint, /redo to take back your last turn, /end to finish."
+NO_REPLY = ("(No reply from the buyer yet: the model did not answer. What you said is saved. "
+            "Press Enter to ask the model again, or type /end to finish the call here and see your scorecard.)")
+
+
+def warm_in_background(session: Session) -> threading.Thread | None:
+    """Import litellm (seconds) while the rep reads the opening and types, so the first model
+    turn does not wait for it. Nothing to do offline."""
+    if session.llm is None:
+        return None
+    from .llm.client import warm
+
+    thread = threading.Thread(target=warm, name="roleplay-warm-litellm", daemon=True)
+    thread.start()
+    return thread
 
 
 def _grades_line(grades) -> str:  # noqa: ANN001
@@ -37,13 +52,20 @@ def _grades_line(grades) -> str:  # noqa: ANN001
 
 async def run(session: Session, mode: str, out: TextIO = sys.stdout, inp: TextIO = sys.stdin) -> int:
     s = session.setup
+    warm_in_background(session)
     print(f"{s.scenario.title} ({s.difficulty_name}) - {mode}", file=out)
     print(f"Objective: {s.scenario.objective.milestone}", file=out)
     print(f"Session {session.id}. {HELP}", file=out)
     for t in session.turns:
         who = "You" if t.speaker == "rep" else s.persona.name
         print(f"{who}: {t.text or '(' + t.note + ')'}", file=out)
+    for note in session.take_notes():
+        print(f"  ({note})", file=out)
     out.flush()
+    if session.unjudged(exclude=_awaiting(session)):
+        # Turns whose judging never finished (the process stopped): judged now, or ungraded with why.
+        async for event in session.rejudge():
+            _show(event, session, out)
     hint_used = False
     loop = asyncio.get_running_loop()
     while not session.over:
@@ -51,7 +73,7 @@ async def run(session: Session, mode: str, out: TextIO = sys.stdout, inp: TextIO
             async for event in session.retry_reply():
                 _show(event, session, out)
             if session.awaiting_reply:
-                print("(The buyer's reply could not be had. Press Enter to try again, or /end.)", file=out)
+                print(NO_REPLY, file=out)
         out.write("> ")
         out.flush()
         line = await loop.run_in_executor(None, inp.readline)
@@ -99,6 +121,13 @@ async def run(session: Session, mode: str, out: TextIO = sys.stdout, inp: TextIO
     return 0
 
 
+def _awaiting(session: Session) -> int | None:
+    """The rep turn still waiting for its reply (judged along with it), if any."""
+    if session.pending is None:
+        return None
+    return next((t.index for t in reversed(session.turns) if t.speaker == "rep"), None)
+
+
 def _show(event, session: Session, out: TextIO) -> None:  # noqa: ANN001
     name = session.setup.persona.name
     if isinstance(event, RepTurnSaved):
@@ -121,6 +150,12 @@ def _show(event, session: Session, out: TextIO) -> None:  # noqa: ANN001
         line = _grades_line([g for g in event.grades if g.verdict != "ungraded"])
         if line.strip(" []"):
             print(f"  judge:{line}", file=out)
+        failed = [g for g in event.grades if g.verdict == "ungraded" and "offline" not in g.reason]
+        if failed:
+            from .engine.scorecard import ungraded_why
+
+            names = ", ".join(g.criterion for g in failed)
+            print(f"  (not graded: {ungraded_why(failed)}; ungraded for this turn: {names})", file=out)
     elif isinstance(event, ReplyFailed):
         print(f"  ! {event.message}", file=out)
     elif isinstance(event, Notice):

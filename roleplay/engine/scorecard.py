@@ -81,6 +81,7 @@ class CriterionScore:
     evidence: list[str] = field(default_factory=list)
     lost: list[Lost] = field(default_factory=list)
     applied: bool = True  # False: the criterion never applied to this call (n/a)
+    ungraded_why: str = ""  # why it is ungraded, when it is: no model judge, or what went wrong with it
 
     lost_share: float = 0.0  # sum of (1 - score) over the turns that lost points (never shown: 1)
 
@@ -162,7 +163,7 @@ class Scorecard:
                 out.append(f"! Turn {f.shown}: {f.detail}" + (f' ("{clip(f.quote, 80)}")' if f.quote else ""))
         for c in self.criteria:
             if c.score is None:
-                state = "n/a (never applied)" if not c.applied else "ungraded (needs a model judge)"
+                state = "n/a (never applied)" if not c.applied else f"ungraded ({c.ungraded_why or OFFLINE_WHY})"
                 out.append(f"  {c.name}: {state}")
                 continue
             out.append(f"  {c.name}: {c.score * 100:.0f}%")
@@ -173,6 +174,19 @@ class Scorecard:
             out.append(f"Practise next: {self.practise_label}. {self.practise_tip}"
                        + (f" (why: {self.practise_why})" if self.practise_why else ""))
         return out
+
+
+OFFLINE_WHY = "needs a model judge"
+
+
+def ungraded_why(grades: list[Grade]) -> str:
+    """Why these ungraded grades are ungraded, in a few words: no judge configured, or the
+    configured judge failed, and how (the reason it gave most often)."""
+    reasons = [g.reason for g in grades if g.reason and "offline" not in g.reason]
+    if not grades or not reasons:
+        return OFFLINE_WHY if grades else ""
+    top = max(set(reasons), key=reasons.count)
+    return "the judge failed: " + clip(top.removeprefix("the judge "), 120)
 
 
 def _first_line(text: str) -> str:
@@ -210,6 +224,7 @@ def build(rubric: Rubric, turns: list[Turn], call_grades: list[Grade] = (), *,
             evidence=[e for g in grades if g.verdict == "pass" for e in g.evidence][:3],
             applied=bool(graded),
         )
+        row.ungraded_why = ungraded_why([g for g in grades if g.verdict == "ungraded"])
         row.lost = [Lost(i, g.reason or f"missed: {c.name}", g.evidence[0] if g.evidence else "",
                          number.get(i) if i is not None else None)
                     for i, g in scored if g.score < 1]

@@ -354,6 +354,8 @@ class Session:
         """Ask for the buyer's reply again, after a failed or cut-off one."""
         if self.pending is None:
             return
+        for note in self.take_notes():
+            yield Notice(note)
         deadline = self._begin_turn()
         # The judge of a turn that died with the process (a crash before the reply): judge it now.
         async for event in self._reply_and(self._missing_judging(), deadline):

@@ -80,7 +80,7 @@ class DebriefScreen(Guarded, Screen):
         old = {c["id"]: c["score"] for c in (before.scorecard or {}).get("criteria", [])} if before else {}
         for c in (card.criteria if card else []):
             if c.score is None:
-                score, where = ("n/a", "never applied") if not c.applied else ("ungraded", "needs a model judge")
+                score, where = ("n/a", "never applied") if not c.applied else ("ungraded", c.ungraded_why or "needs a model judge")
             else:
                 score = pct(c.score)
                 turns = [f"{x.rep_turn or x.turn}" for x in c.lost if x.turn is not None]
