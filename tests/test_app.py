@@ -823,9 +823,11 @@ async def test_typing_on_the_scenario_list_searches_every_letter(store, lib) -> 
         assert table.has_focus
         await type_text(pilot, "ghost")
         search = app.screen.query_one("#search", Input)
-        assert search.has_focus
+        assert table.has_focus, "the list keeps the focus, so fast keys reach one widget in order"
         assert search.value == "ghost"
         assert [str(k.value) for k in table.rows] == ["the-ghost"]
+        await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace")
+        assert search.value == "" and table.row_count >= 8
 
 
 async def test_progress_draws_a_mark_for_every_session(store, lib) -> None:
@@ -928,3 +930,71 @@ async def test_a_screen_that_cannot_be_built_is_left_with_a_sentence(store, lib,
         await settle(app, pilot)
         assert app.screen is home and app._exception is None
         assert any("malformed" in n for n in notes(app)), notes(app)
+
+
+# ---- the home screen by keyboard
+def burst(app: RoleplayApp, keys: list[str]) -> None:
+    """Keys as a fast typist's terminal sends them: all queued before the first is handled."""
+    for key in keys:
+        app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+
+async def test_keys_typed_fast_on_the_list_are_applied_in_order(store, lib) -> None:
+    store.set_pref("rep", store.rep("Ana").name)
+    app = make_app(store, lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        burst(app, ["p", "backspace", "g", "h", "o", "s", "t"])
+        await settle(app, pilot)
+        assert app.screen.query_one("#search", Input).value == "ghost"
+        assert [str(k.value) for k in app.screen.query_one("#scenarios", DataTable).rows] == ["the-ghost"]
+
+
+async def test_after_later_tab_reaches_the_paused_session_and_enter_resumes_it(store, lib) -> None:
+    session = await _open_session(store, lib)
+    store.set_pref("rep", "Ana")
+    app = make_app(store, lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.click("#later")
+        await pilot.pause()
+        recent = app.screen.query_one("#recent", DataTable)
+        for _ in range(6):
+            if recent.has_focus:
+                break
+            await pilot.press("tab")
+        assert recent.has_focus
+        assert recent.get_row(session.id)[-1] == "paused: Enter resumes"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PracticeScreen) and app.screen.session.id == session.id
+
+
+async def test_typing_a_search_on_recent_sessions_never_opens_one(store, lib) -> None:
+    await finished_session(store, lib, "Ana", "price-objection", [OPENER])
+    session = await _open_session(store, lib)
+    store.set_pref("rep", "Ana")
+    app = make_app(store, lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.click("#later")
+        await pilot.pause()
+        app.screen.query_one("#recent", DataTable).focus()
+        await pilot.pause()
+        burst(app, [*"ghost", "enter"])
+        await settle(app, pilot)
+        # the Enter belongs to the search: the scenario found is planned, no session is opened
+        assert isinstance(app.screen, PlanScreen) and app.screen.setup.scenario.id == "the-ghost"
+        assert store.session(session.id).status == "active"
+
+
+async def test_enter_on_a_finished_session_opens_its_debrief(store, lib) -> None:
+    done = await finished_session(store, lib, "Ana", "price-objection", [OPENER])
+    store.set_pref("rep", "Ana")
+    app = make_app(store, lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#recent", DataTable).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen) and app.screen.session_id == done.id
