@@ -151,10 +151,22 @@ def export_markdown(store: Store, row: SessionRow) -> str:
         lines += ["## Debrief", ""]
         for q, a in row.debrief.items():
             lines += [f"**{q}**", "", a or "_(no answer)_", ""]
-    if row.prompt_tokens or row.completion_tokens:
-        lines += [f"_Model use: {row.prompt_tokens} prompt + {row.completion_tokens} completion tokens, "
-                  f"${row.cost:.4f}._", ""]
+    used = usage_words(row)
+    if used:
+        lines += [f"_{used}_", ""]
     return "\n".join(lines)
+
+
+def usage_words(row: SessionRow) -> str | None:
+    """The model use of a session, with "unknown" where the provider sent no count or the model
+    has no known price (None in the store): never an estimate shown as real. None offline."""
+    p, c, cost = row.prompt_tokens, row.completion_tokens, row.cost
+    if not (p or c) and None not in (p, c):
+        return None  # offline, or no model call made
+    tokens = (f"{p:,} prompt + {c:,} completion tokens" if p is not None and c is not None
+              else "tokens unknown (the provider did not send its counts)")
+    money = f"${cost:.4f}" if cost is not None else "cost unknown (no price known for this model)"
+    return f"Model use: {tokens}, {money}."
 
 
 EXPORT_FORMATS = ("md", "json")

@@ -138,3 +138,23 @@ async def test_plain_imports_litellm_in_the_background_as_soon_as_a_model_is_con
     await run(quiet, "offline", out=io.StringIO(), inp=io.StringIO(""))
     assert warmed == ["roleplay-warm-litellm"], "nothing to import offline"
     offline.close()
+
+
+def test_exports_say_unknown_where_the_provider_sent_no_count_or_no_price(lib, tmp_path) -> None:
+    import dataclasses
+    import json
+
+    from roleplay.practice import export_json, export_markdown
+
+    store = Store(tmp_path / "roleplay.db")
+    setup = Setup.from_library(lib, "price-objection", "medium")
+    session = Session.begin(setup, store, store.rep("Ana"), seed=1)
+    row = store.session(session.id)
+    assert "Model use" not in export_markdown(store, row), "offline: nothing to say"
+    unknown = dataclasses.replace(row, prompt_tokens=None, completion_tokens=None, cost=None)
+    md = export_markdown(store, unknown)  # before: a TypeError on the cost, or nothing said at all
+    assert "Model use: tokens unknown (the provider did not send its counts), cost unknown" in md
+    assert json.loads(json.dumps(export_json(store, unknown)))["session"]["cost"] is None
+    priced = dataclasses.replace(row, prompt_tokens=1200, completion_tokens=300, cost=None)
+    assert "Model use: 1,200 prompt + 300 completion tokens, cost unknown" in export_markdown(store, priced)
+    store.close()
