@@ -58,3 +58,65 @@ def test_history_json_stays_json_and_says_on_stderr_what_it_left_out(data, capsy
     assert main(["history", "--json", "--all"]) == 0
     captured = capsys.readouterr()
     assert len(json.loads(captured.out)) == 60 and captured.err == ""
+
+
+def _many(store: Store, n: int, *, practise_next_at: int) -> None:
+    """n finished sessions for Ana, one a day back from today; only session `practise_next_at`
+    (0 = the oldest) names a behaviour to practise."""
+    from datetime import datetime, timedelta, timezone
+
+    rep = store.rep("Ana")
+    now = datetime.now(timezone.utc)
+    rows = []
+    for i in range(n):
+        card = {"criteria": [{"id": "acknowledge", "name": "Acknowledges", "score": (i % 5) / 4}],
+                "practise_next": "acknowledge" if i == practise_next_at else None,
+                "practise_name": "Acknowledge the concern", "practise_tip": "Name it first."}
+        started = (now - timedelta(hours=n - i)).isoformat(timespec="seconds")
+        rows.append((f"s{i:05d}", rep.id, started, json.dumps(card), float(i % 100), "won" if i == 3 else "lost"))
+    with store._tx():
+        store.db.executemany(
+            "INSERT INTO sessions(id, rep_id, scenario_id, scenario_title, rubric_id, difficulty, buyer, judge,"
+            " seed, started, status, scorecard, score, outcome, passed) VALUES (?, ?, 'price-objection', 'Price',"
+            " 'objection-handling', 'easy', 'b', 'j', 1, ?, 'finished', ?, ?, ?, 1)", rows)
+
+
+def test_practise_next_and_progress_see_past_a_thousand_sessions(tmp_path: Path) -> None:
+    store = Store(tmp_path / "roleplay.db")
+    _many(store, 1200, practise_next_at=100)  # 1,100 newer sessions name nothing
+    assert store.practise_next("Ana")["practise_next"] == "acknowledge"
+    assert len(store.session_starts("Ana")) == 1200
+    scores = store.criterion_scores("Ana")
+    assert len(scores) == 1200 and scores[0] == ("objection-handling", "acknowledge", "Acknowledges", 0.0)
+    assert store.scenario_bests("Ana") == [("price-objection", "Price", 99.0, True)]
+
+
+async def test_home_reads_only_the_rows_it_shows(tmp_path: Path) -> None:
+    from roleplay import library
+    from roleplay.app.app import RoleplayApp
+    from roleplay.app.screens.home import HomeScreen
+    from roleplay.app.screens.progress import ProgressScreen
+    from roleplay.settings import Settings
+
+    store = Store(tmp_path / "roleplay.db")
+    _many(store, 1200, practise_next_at=100)
+    store.set_pref("rep", "Ana")
+    statements: list[str] = []
+    store.db.set_trace_callback(statements.append)
+    app = RoleplayApp(Settings(offline=True), store=store, lib=library.load([library.shipped_folder()]))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        status = str(app.screen.query_one("#status").render())
+        assert "Practise next: Acknowledge the concern" in status  # found past the newest 1,000
+        reads = [s for s in statements if "FROM sessions" in s and "count(" not in s]
+        # Every read of the sessions is bounded (LIMIT) and none decodes the buyer state of all.
+        assert reads and all("LIMIT" in s for s in reads), reads
+        assert not any("s.*" in s and "LIMIT 5 " not in s and "LIMIT 1 " not in s for s in reads), reads
+        await pilot.press("f3")
+        await pilot.pause()
+        assert isinstance(app.screen, ProgressScreen)
+        weeks = str(app.screen.query_one("#weeks").render())
+        assert sum(int(line.split()[-1]) for line in weeks.splitlines() if line.strip()) <= 1200
+        assert "state" not in " ".join(s for s in statements if "FROM sessions" in s)
+    store.close()

@@ -24,57 +24,25 @@ def moment(scenario_id: str) -> str:
     return scenario_id.replace("-", " ").capitalize()
 
 
-def search_key(table: DataTable, event: events.Key) -> bool:
-    """Apply a key typed on a list of the home screen to the search box, if it belongs there.
-
-    The list keeps the focus while the rep types: keys typed fast all reach the same widget,
-    so they are applied in the order typed ("p", backspace, "ghost" gives "ghost"), which a
-    focus change halfway through a burst can't promise. Up, down and Enter still work the list."""
-    search = table.screen.query_one("#search", Input)
-    char = event.character
-    if event.is_printable and char and (char not in " /" or (char == " " and search.value)):
-        search.insert_text_at_cursor(char)
-    elif event.key == "backspace" and search.value:
-        search.action_delete_left()
-    elif event.key == "ctrl+u" and search.value:
-        search.value = ""
-    else:
-        return False
-    event.stop()
-    event.prevent_default()
-    return True
-
-
 class ScenarioTable(DataTable):
     """The scenario list. Typing a word searches, so no letter can fire a shortcut by surprise."""
 
     BINDINGS = [Binding("enter", "select_cursor", "Practise")]
 
     async def _on_key(self, event: events.Key) -> None:
-        if not search_key(self, event):
-            await super()._on_key(event)
-
-    def action_select_cursor(self) -> None:
-        self.screen.catch_up()  # a search typed in the same burst as the Enter is applied first
-        super().action_select_cursor()
-
-
-class RecentTable(DataTable):
-    """Recent sessions: Enter resumes a paused one or opens a debrief. Typing searches the
-    scenarios instead (the list of scenarios takes the focus), so an Enter typed after a search
-    word never opens a session by surprise."""
-
-    BINDINGS = [Binding("enter", "select_cursor", "Resume / debrief")]
-
-    async def _on_key(self, event: events.Key) -> None:
-        if search_key(self, event):
-            self.screen.query_one("#scenarios", DataTable).focus()
+        search = self.screen.query_one("#search", Input)
+        # A space belongs to the search once a word is being typed ("send me"), fast typists included.
+        if event.is_printable and event.character and (event.character not in " /"
+                                                       or (event.character == " " and search.value)):
+            search.focus()
+            search.insert_text_at_cursor(event.character)
+            event.stop()
+            event.prevent_default()
             return
         await super()._on_key(event)
 
 
 class HomeScreen(Guarded, Screen):
-    filled_for: tuple = ()
     BINDINGS = [
         Binding("f2,ctrl+r", "app.switch_rep", "Switch rep"),
         Binding("f3,ctrl+g", "app.progress", "Progress"),
@@ -93,7 +61,7 @@ class HomeScreen(Guarded, Screen):
             yield ScenarioTable(id="scenarios", cursor_type="row", zebra_stripes=True)
             yield Static(id="detail")
             yield Static("Recent sessions  [dim](~ a score resting on too little of the rubric to call)[/dim]", classes="section-title")
-            yield RecentTable(id="recent", cursor_type="row")
+            yield DataTable(id="recent", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -126,27 +94,19 @@ class HomeScreen(Guarded, Screen):
             lines = [f"[b]{rep}[/b] · [b]offline practice[/b]: scripted buyer, instant grades "
                      "(F4: use a model)"]
         if app.rep is not None:
-            last = next((r for r in app.store.sessions(app.rep.name, status="finished")
-                         if r.scorecard and r.scorecard.get("practise_next")), None)
-            if last is not None:
-                card = last.scorecard
+            # One row, found by SQLite: the newest finished session that names a behaviour.
+            card = app.store.practise_next(app.rep.name)
+            if card is not None:
                 name = card.get("practise_name") or next(
                     (c["name"] for c in card["criteria"] if c["id"] == card["practise_next"]), card["practise_next"])
                 where = f" (try {moment(card['practise_scenario'])})" if card.get("practise_scenario") else ""
                 lines.append(f"[b]Practise next:[/b] {name}{where}: {card.get('practise_tip', '')}")
         self.query_one("#status", Static).update("\n".join(lines))
 
-    def catch_up(self) -> None:
-        """Fill the list now if the search changed since it was last filled (its Changed message
-        may still be queued behind keys typed fast)."""
-        if self.filled_for != (self.query_one("#search", Input).value, self.query_one("#skill", Select).value):
-            self.fill_scenarios()
-
     def fill_scenarios(self) -> None:
         table = self.query_one("#scenarios", DataTable)
         words = self.query_one("#search", Input).value.lower().split()
         skill = self.query_one("#skill", Select).value
-        self.filled_for = (self.query_one("#search", Input).value, skill)
         current = None
         if table.row_count:
             current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
@@ -176,7 +136,7 @@ class HomeScreen(Guarded, Screen):
         recent.clear()
         if self.app.rep is None:
             return
-        for r in self.app.store.sessions(self.app.rep.name, limit=5):
+        for r in self.app.store.sessions(self.app.rep.name, limit=5, light=True):
             # "~" marks a score that rests on too little of the rubric to call it a pass or a fail.
             score = "-" if r.score is None else f"{r.score:.0f}" + ("~" if r.passed is None else "")
             if r.status == "active":
@@ -248,7 +208,7 @@ class HomeScreen(Guarded, Screen):
 
         if self.app.rep is None or self.app.start_session is not None:
             return
-        open_rows = self.app.store.sessions(self.app.rep.name, status="active", limit=1)
+        open_rows = self.app.store.sessions(self.app.rep.name, status="active", limit=1, light=True)
         if not open_rows:
             return
         row = open_rows[0]

@@ -30,29 +30,30 @@ class ProgressScreen(Guarded, Screen):
         self.rep = rep
 
     def compose(self) -> ComposeResult:
-        rows = list(reversed(self.app.store.sessions(self.rep.name, status="finished")))
+        # Only the columns shown, every finished session (no limit): the criterion scores are
+        # taken out of the scorecards by SQLite, the rest is a start time or a per-scenario best.
+        store, rep = self.app.store, self.rep.name
+        starts = store.session_starts(rep)
         yield Header()
         with VerticalScroll(id="progress"):
-            if not rows:
+            if not starts:
                 yield Static("No finished sessions yet. Practise one and your trends appear here.")
             else:
                 yield Label("Score per criterion, oldest to newest (each mark is one session, 0-100)",
                             classes="section-title")
                 series: dict[tuple[str, str], tuple[str, list[float]]] = {}
-                for r in rows:
-                    for c in (r.scorecard or {}).get("criteria", []):
-                        if c["score"] is not None:
-                            key = (r.rubric_id, c["id"])  # the same id in two rubrics is two skills
-                            series.setdefault(key, (c["name"], []))[1].append(c["score"] * 100)
+                for rubric_id, criterion, title, score in store.criterion_scores(rep):
+                    key = (rubric_id, criterion)  # the same id in two rubrics is two skills
+                    series.setdefault(key, (title, []))[1].append(score * 100)
                 for rubric_id in sorted({k[0] for k in series}):
                     yield Static(self.rubric_title(rubric_id), classes="trend-rubric")
                     for key, (name, values) in sorted(
                             ((k, v) for k, v in series.items() if k[0] == rubric_id), key=lambda kv: kv[1][0]):
                         yield Static(self.trend(name, values), classes="trend")
                 yield Label("Sessions per week", classes="section-title")
-                yield Static(self.weeks(rows), id="weeks")
+                yield Static(self.weeks(starts), id="weeks")
                 yield Label("Scenarios: objective reached at least once?", classes="section-title")
-                yield Static(self.scenarios(rows), id="passed")
+                yield Static(self.scenarios(store.scenario_bests(rep)), id="passed")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -80,8 +81,8 @@ class ProgressScreen(Guarded, Screen):
         return f"{values[-1]:.0f} ({'+' if delta >= 0 else ''}{delta:.0f})"
 
     @staticmethod
-    def weeks(rows) -> Text:  # noqa: ANN001
-        counts = Counter(week_of(r.started) for r in rows)  # local weeks
+    def weeks(starts: list[str]) -> Text:
+        counts = Counter(week_of(started) for started in starts)  # local weeks
         last, first = max(counts), min(counts)
         span = min(7, (last - first).days // 7)
         out = Text()
@@ -94,15 +95,10 @@ class ProgressScreen(Guarded, Screen):
         return out
 
     @staticmethod
-    def scenarios(rows) -> Text:  # noqa: ANN001
-        best: dict[str, tuple[str, float | None, bool]] = {}
-        for r in rows:
-            prev = best.get(r.scenario_id)
-            passed = r.outcome == "won" or (prev is not None and prev[2])
-            score = max([s for s in (r.score, prev[1] if prev else None) if s is not None], default=None)
-            best[r.scenario_id] = (r.scenario_title, score, passed)
+    def scenarios(bests: list[tuple[str, str, float | None, bool]]) -> Text:
+        """One line per scenario: (id, title, best score, objective reached), as Store.scenario_bests."""
         out = Text()
-        for sid, (title, score, passed) in sorted(best.items()):
+        for sid, title, score, passed in sorted(bests):
             out.append("reached " if passed else "not yet ", style="green" if passed else "dim")
             name = sid.replace("-", " ").capitalize()
             out.append(f"{name:<28} best score {('-' if score is None else f'{score:.0f}')}\n")
