@@ -24,25 +24,57 @@ def moment(scenario_id: str) -> str:
     return scenario_id.replace("-", " ").capitalize()
 
 
+def search_key(table: DataTable, event: events.Key) -> bool:
+    """Apply a key typed on a list of the home screen to the search box, if it belongs there.
+
+    The list keeps the focus while the rep types: keys typed fast all reach the same widget,
+    so they are applied in the order typed ("p", backspace, "ghost" gives "ghost"), which a
+    focus change halfway through a burst can't promise. Up, down and Enter still work the list."""
+    search = table.screen.query_one("#search", Input)
+    char = event.character
+    if event.is_printable and char and (char not in " /" or (char == " " and search.value)):
+        search.insert_text_at_cursor(char)
+    elif event.key == "backspace" and search.value:
+        search.action_delete_left()
+    elif event.key == "ctrl+u" and search.value:
+        search.value = ""
+    else:
+        return False
+    event.stop()
+    event.prevent_default()
+    return True
+
+
 class ScenarioTable(DataTable):
     """The scenario list. Typing a word searches, so no letter can fire a shortcut by surprise."""
 
     BINDINGS = [Binding("enter", "select_cursor", "Practise")]
 
     async def _on_key(self, event: events.Key) -> None:
-        search = self.screen.query_one("#search", Input)
-        # A space belongs to the search once a word is being typed ("send me"), fast typists included.
-        if event.is_printable and event.character and (event.character not in " /"
-                                                       or (event.character == " " and search.value)):
-            search.focus()
-            search.insert_text_at_cursor(event.character)
-            event.stop()
-            event.prevent_default()
+        if not search_key(self, event):
+            await super()._on_key(event)
+
+    def action_select_cursor(self) -> None:
+        self.screen.catch_up()  # a search typed in the same burst as the Enter is applied first
+        super().action_select_cursor()
+
+
+class RecentTable(DataTable):
+    """Recent sessions: Enter resumes a paused one or opens a debrief. Typing searches the
+    scenarios instead (the list of scenarios takes the focus), so an Enter typed after a search
+    word never opens a session by surprise."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Resume / debrief")]
+
+    async def _on_key(self, event: events.Key) -> None:
+        if search_key(self, event):
+            self.screen.query_one("#scenarios", DataTable).focus()
             return
         await super()._on_key(event)
 
 
 class HomeScreen(Guarded, Screen):
+    filled_for: tuple = ()
     BINDINGS = [
         Binding("f2,ctrl+r", "app.switch_rep", "Switch rep"),
         Binding("f3,ctrl+g", "app.progress", "Progress"),
@@ -61,7 +93,7 @@ class HomeScreen(Guarded, Screen):
             yield ScenarioTable(id="scenarios", cursor_type="row", zebra_stripes=True)
             yield Static(id="detail")
             yield Static("Recent sessions  [dim](~ a score resting on too little of the rubric to call)[/dim]", classes="section-title")
-            yield DataTable(id="recent", cursor_type="row")
+            yield RecentTable(id="recent", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -103,10 +135,17 @@ class HomeScreen(Guarded, Screen):
                 lines.append(f"[b]Practise next:[/b] {name}{where}: {card.get('practise_tip', '')}")
         self.query_one("#status", Static).update("\n".join(lines))
 
+    def catch_up(self) -> None:
+        """Fill the list now if the search changed since it was last filled (its Changed message
+        may still be queued behind keys typed fast)."""
+        if self.filled_for != (self.query_one("#search", Input).value, self.query_one("#skill", Select).value):
+            self.fill_scenarios()
+
     def fill_scenarios(self) -> None:
         table = self.query_one("#scenarios", DataTable)
         words = self.query_one("#search", Input).value.lower().split()
         skill = self.query_one("#skill", Select).value
+        self.filled_for = (self.query_one("#search", Input).value, skill)
         current = None
         if table.row_count:
             current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
