@@ -998,3 +998,35 @@ async def test_enter_on_a_finished_session_opens_its_debrief(store, lib) -> None
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, DebriefScreen) and app.screen.session_id == done.id
+
+
+async def test_resume_keeps_the_call_clock_and_the_unsent_words(store, lib, monkeypatch) -> None:
+    import roleplay.app.screens.practice as practice_screen
+
+    now = [1000.0]
+    monkeypatch.setattr(practice_screen, "monotonic", lambda: now[0])
+    session = await _open_session(store, lib)
+    store.set_pref("rep", "Ana")
+    app = make_app(store, lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.click("#resume")
+        await pilot.pause()
+        await paste(pilot, "So what would make the numbers work for Mark")
+        now[0] += 125  # two minutes and five seconds into the call
+        await pilot.press("escape")  # pause
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        now[0] += 3600  # an hour later, the rep comes back
+        app.resume(session.id)
+        await pilot.pause()
+        practice = app.screen
+        assert isinstance(practice, PracticeScreen)
+        assert practice.query_one("#say", SayBox).text == "So what would make the numbers work for Mark"
+        assert "2:05" in rendered(practice.query_one("#clock", Static))
+        # quitting keeps them too
+        await paste(pilot, "?")
+        now[0] += 10
+        await app.action_quit()
+    assert store.pref(f"draft:{session.id}") == "So what would make the numbers work for Mark?"
+    assert store.pref(f"clock:{session.id}") == "135"

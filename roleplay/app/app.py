@@ -79,6 +79,15 @@ class RoleplayApp(Guarded, App[int]):
         self.panic(Text(f"roleplay hit a bug: {' '.join(what.split())[:300]}; please report it "
                         "(ROLEPLAY_DEBUG=1 roleplay shows the details). Your turns are saved."))
 
+    async def action_quit(self) -> None:
+        """Quit; a call in progress keeps its clock and the words typed but not sent."""
+        from .screens.practice import PracticeScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, PracticeScreen) and screen.is_mounted:
+                screen.remember()
+        await super().action_quit()
+
     # ---- the rep
     def remembered_rep(self) -> Rep | None:
         name = self.store.pref("rep")

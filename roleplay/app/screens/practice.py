@@ -86,6 +86,8 @@ class PracticeScreen(Guarded, Screen):
         self.live: Static | None = None
         self.live_text = ""
         self.busy = False
+        self.saved_clock = 0
+        self.saved_draft = ""
 
     # ---- layout
     def compose(self) -> ComposeResult:
@@ -129,6 +131,7 @@ class PracticeScreen(Guarded, Screen):
             self.add_turn(turn)
         self.show_mood()
         self.show_grades()
+        self.restore()
         self.tick()
         self.set_interval(1.0, self.tick)
         self.query_one("#say", SayBox).focus()
@@ -136,6 +139,37 @@ class PracticeScreen(Guarded, Screen):
             self.run_retry()
         elif self.session.over:
             self.call_over(self.session.state.outcome)
+
+    # ---- what a resume brings back: the call clock and the words typed but not sent
+    def _keys(self) -> tuple[str, str]:
+        return f"clock:{self.session.id}", f"draft:{self.session.id}"
+
+    def restore(self) -> None:
+        clock, draft = self._keys()
+        store = self.session.store
+        try:
+            self.saved_clock = int(float(store.pref(clock) or 0))
+        except ValueError:
+            self.saved_clock = 0
+        self.started = monotonic() - self.saved_clock
+        self.saved_draft = store.pref(draft) or ""
+        if self.saved_draft and not self.session.over:
+            say = self.query_one("#say", SayBox)
+            say.text = self.saved_draft
+            say.move_cursor(say.document.end)
+
+    def remember(self, *, clock_every: int = 0) -> None:
+        """Save the clock (when it moved by `clock_every` seconds or more) and the unsent words,
+        in the store's prefs, so a pause, a quit or a crash keeps both."""
+        clock, draft = self._keys()
+        secs = int(monotonic() - self.started)
+        text = "" if self.session.over else self.query_one("#say", SayBox).text
+        if secs - self.saved_clock >= max(clock_every, 1) or (clock_every == 0 and secs != self.saved_clock):
+            self.session.store.set_pref(clock, str(secs))
+            self.saved_clock = secs
+        if text != self.saved_draft:
+            self.session.store.set_pref(draft, text)
+            self.saved_draft = text
 
     # ---- drawing
     def name_of(self, speaker: str) -> str:
@@ -204,6 +238,8 @@ class PracticeScreen(Guarded, Screen):
         secs = int(monotonic() - self.started)
         reps = sum(t.speaker == "rep" for t in self.session.turns)
         parts = [f"Turn {reps}", f"{secs // 60}:{secs % 60:02d}"]
+        if self.is_mounted:
+            self.remember(clock_every=15)
         if d.show_mood:
             parts.append(f"patience {st.patience}")
         if self.session.setup.scenario.opening.silent_days is not None:
@@ -387,6 +423,7 @@ class PracticeScreen(Guarded, Screen):
         self.app.switch_screen(DebriefScreen(self.session.id))
 
     def action_pause(self) -> None:
+        self.remember()
         self.notify("Paused: every turn is saved. Pick the session under Recent sessions to resume.",
                     timeout=6)
         self.app.pop_screen()
