@@ -121,6 +121,10 @@ _UPGRADES: list[str] = [
     );
     CREATE INDEX sessions_by_started ON sessions(started);
     """,
+    # 5: a rep's sessions by status (home asks for a paused one: one row, however long the history)
+    """
+    CREATE INDEX sessions_by_rep_status ON sessions(rep_id, status, started, id);
+    """,
 ]
 VERSION = len(_UPGRADES)
 

@@ -120,3 +120,29 @@ async def test_home_reads_only_the_rows_it_shows(tmp_path: Path) -> None:
         assert sum(int(line.split()[-1]) for line in weeks.splitlines() if line.strip()) <= 1200
         assert "state" not in " ".join(s for s in statements if "FROM sessions" in s)
     store.close()
+
+
+def _home_reads(store: Store) -> int:
+    """SQLite VM steps (in 100s) of what home reads at start: one measure of work done."""
+    steps = [0]
+
+    def tick() -> int:
+        steps[0] += 1
+        return 0
+
+    store.db.set_progress_handler(tick, 100)
+    store.pref("rep")
+    store.rep("Ana")
+    store.sessions(limit=1)
+    store.practise_next("Ana")
+    store.sessions("Ana", limit=5, light=True)
+    store.sessions("Ana", status="active", limit=1, light=True)
+    store.db.set_progress_handler(None, 0)
+    return steps[0]
+
+
+def test_home_reads_cost_the_same_at_ten_sessions_and_at_two_thousand(tmp_path: Path) -> None:
+    small, big = Store(tmp_path / "small.db"), Store(tmp_path / "big.db")
+    _many(small, 10, practise_next_at=9)
+    _many(big, 2000, practise_next_at=1999)
+    assert _home_reads(big) <= _home_reads(small) + 5
