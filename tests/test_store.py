@@ -312,3 +312,27 @@ async def test_a_session_saved_with_its_past_inline_resumes_and_redoes(lib, stor
     assert again.undo_last() == LINES[2]
     assert again.undo_last() == LINES[1]
     assert len(store.past_states(session.id, MAX_REDO)) == 1
+
+
+async def test_disk_full_while_saving_the_buyers_reply_keeps_it_to_ask_for_again(lib, store) -> None:
+    from roleplay.engine.session import BuyerTurnSaved
+
+    session = Session.begin(Setup.from_library(lib, "price-objection", "easy"), store, store.rep("Ana"), seed=1)
+    real = store.db
+
+    class BuyerTurnFails(Faulty):
+        def execute(self, sql: str, *args):  # noqa: ANN002, ANN201
+            if "INTO turns" in sql and args and args[0][2] == "buyer":
+                raise sqlite3.OperationalError("database or disk is full")
+            return real.execute(sql, *args)
+
+    store.db = BuyerTurnFails(real, "never", RuntimeError())
+    with pytest.raises(StoreError, match="the disk is full"):
+        await say(session, LINES[0])
+    assert session.pending is not None  # the reply is still owed, not silently dropped
+    assert [t.speaker for t in store.turns(session.id)] == ["buyer", "rep"]
+    store.db = real
+    events = [e async for e in session.retry_reply()]
+    assert any(isinstance(e, BuyerTurnSaved) for e in events)
+    assert session.pending is None
+    assert [t.speaker for t in store.turns(session.id)] == ["buyer", "rep", "buyer"]

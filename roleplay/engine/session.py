@@ -499,7 +499,11 @@ class Session:
                 self.state.voiced[move.objection.id] = index  # hints quote what was actually said
             if move.kind == "reveal" and move.fact is not None:
                 self.state.told[move.fact.id] = index  # the plan check quotes the buyer's own words
-            self._save(turn)
+            try:
+                self._save(turn)
+            except BaseException:
+                self.pending = move  # not saved (a full disk): the reply is still owed, ask again
+                raise
             await queue.put(BuyerTurnSaved(turn, move, self.state))
         finally:
             if watch is not None:
