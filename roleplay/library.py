@@ -7,8 +7,8 @@ located problems, and everything that does load is usable.
 from __future__ import annotations
 
 import gc
-import multiprocessing as mp
 import os
+import pickle
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -272,7 +272,7 @@ def load(paths: Iterable[Path] | None = None, extra: Iterable[Path] = ()) -> Lib
 
 
 PARALLEL_FROM = 300
-"""Libraries at least this big are parsed on every core; below it, start-up costs more than it saves."""
+"""Libraries at least this big are parsed on two cores; below it, forking costs more than it saves."""
 
 
 def _load_found(found: Found) -> Entry | list[Problem]:
@@ -289,19 +289,44 @@ def _load_in_worker(found: Found) -> tuple[str, Any, str] | list[Problem]:
 
 
 def _load_all(files: list[Found]) -> Iterator[Entry | list[Problem]]:
-    workers = min(os.cpu_count() or 1, 4)
-    if len(files) < PARALLEL_FROM or workers < 2 or "fork" not in mp.get_all_start_methods():
+    """Each file loaded, in order. A big library is split in two: a forked child parses
+    the second half while this process parses the first, and hands its half back in
+    one pickle (a pool of workers cost more in messages than it saved, on two cores)."""
+    if len(files) < PARALLEL_FROM or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
         yield from map(_load_found, files)
         return
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-        for found, out in zip(files, pool.map(_load_in_worker, files, chunksize=32)):
-            if isinstance(out, list):
-                yield out
-            else:
-                kind, data, text = out
-                yield Entry(found.path, kind, KINDS[kind].model_validate(data), Located(data, text))
+    half = (len(files) + 1) // 2
+    theirs = files[half:]
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: parse, send, and leave without running any cleanup of the parent's
+        code = 1
+        try:
+            os.close(read_end)
+            payload = pickle.dumps([_load_in_worker(f) for f in theirs], pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_end, "wb") as out:
+                out.write(payload)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    yield from map(_load_found, files[:half])
+    with os.fdopen(read_end, "rb") as pipe:
+        payload = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    try:
+        outs = pickle.loads(payload) if status == 0 else None
+    except Exception:  # noqa: BLE001 - a child that died half-way: do its half here
+        outs = None
+    if outs is None or len(outs) != len(theirs):
+        yield from map(_load_found, theirs)
+        return
+    for found, out in zip(theirs, outs):
+        if isinstance(out, list):
+            yield out
+        else:
+            kind, data, text = out
+            yield Entry(found.path, kind, KINDS[kind].model_validate(data), Located(data, text))
 
 
 def _load_files(lib: Library, files: list[Found]) -> None:

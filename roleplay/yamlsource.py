@@ -21,8 +21,10 @@ import yaml
 
 try:  # libyaml is about ten times faster; the pure-Python parser is the fallback.
     from yaml import CSafeLoader as _Loader
+    from yaml._yaml import CParser as _EventParser
 except ImportError:  # pragma: no cover - wheels ship libyaml
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    _EventParser = None
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
@@ -107,7 +109,7 @@ class Located:
         self._values[path] = pos
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
-                here = path + (key_node.value,)
+                here = path + (key_node.value if isinstance(key_node, yaml.ScalarNode) else "(key)",)
                 key_node_mark = key_node.start_mark
                 self._keys[here] = (key_node_mark.line + 1, key_node_mark.column + 1)
                 self._walk(value_node, here, seen)
@@ -139,9 +141,10 @@ class Located:
             seen.add(id(node))
             if isinstance(node, yaml.MappingNode):
                 for key_node, value_node in node.value:
+                    key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "(key)"
                     if key_node is target:
-                        return path + (key_node.value,)
-                    found = find(value_node, path + (key_node.value,))
+                        return path + (key,)
+                    found = find(value_node, path + (key,))
                     if found is not None:
                         return found
             elif isinstance(node, yaml.SequenceNode):
@@ -249,14 +252,24 @@ def read_file(path: Path, within: Path | None = None) -> Located:
     return parse(decode(read_bytes(path, within)))
 
 
-def parse(text: str) -> Located:
-    """Parse YAML text into plain data with positions."""
+def parse(text: str, *, fast: bool = True) -> Located:
+    """Parse YAML text into plain data with positions.
+
+    `fast=False` skips the fast route (tests check that both give the same data).
+    """
     if len(text) > MAX_BYTES:
         raise YamlProblem(1, 1, f"the text is too large; the limit is {MAX_BYTES / 1e6:.0f} MB")
-    if _ODD_CHAR.search(text) is not None:
+    if _has_odd_characters(text):
         _check_characters(text)
     if _may_nest_deeply(text):
         _check_depth(text)
+    if fast and _EventParser is not None:
+        try:
+            return Located(_fast_build(text), text)
+        except _Unusual:
+            pass  # the full route below finds what is unusual and says where
+        except yaml.MarkedYAMLError as exc:
+            raise _syntax_problem(text, exc) from None
     try:
         node = _compose(text)
     except yaml.MarkedYAMLError as exc:
@@ -297,6 +310,15 @@ _CHAR_NAMES = {
     0x85: "a NEL control character", 0xA0: "a non-breaking space", 0x200B: "a zero-width space",
     0x202F: "a narrow non-breaking space", 0x3000: "an ideographic space",
 }
+
+
+_ASCII_PRINTABLE = bytes([9, 10, 13, *range(32, 127)])
+
+
+def _has_odd_characters(text: str) -> bool:
+    if text.isascii():  # most files: deleting the printable bytes leaves nothing
+        return bool(text.encode("ascii").translate(None, _ASCII_PRINTABLE))
+    return _ODD_CHAR.search(text) is not None
 
 
 def char_name(ch: str) -> str:
@@ -414,11 +436,13 @@ def _compose(text: str) -> yaml.Node | None:
     finally:
         loader.dispose()
 
-_DEEP_INDENT = re.compile(r"^[ \t-]{%d}" % MAX_DEPTH, re.MULTILINE)
 
 
 def _short_tag(tag: str) -> str:
     return tag.replace("tag:yaml.org,2002:", "!!")
+
+
+_DEEP_LINE = "\n" + " " * MAX_DEPTH
 
 
 def _may_nest_deeply(text: str) -> bool:
@@ -427,7 +451,10 @@ def _may_nest_deeply(text: str) -> bool:
     # by the bracket count plus the widest indentation, both cheap to find.
     if text.count("[") + text.count("{") >= MAX_DEPTH // 2:
         return True
-    return _DEEP_INDENT.search(text) is not None
+    # A line indented MAX_DEPTH characters (spaces, tabs or '-'): plain substring
+    # searches, ten times cheaper than a regular expression over every line.
+    flat = "\n" + text.replace("\t", " ").replace("-", " ")
+    return _DEEP_LINE in flat
 
 
 def _check_depth(text: str) -> None:
@@ -520,3 +547,121 @@ class _Builder:
 def _bad_tag(tag: str) -> str:
     return (f"the tag {_short_tag(tag)} is not allowed; "
             "only plain text, numbers, lists and blocks are")
+
+
+# --- The fast route: plain data straight from libyaml's events ------------------------------
+#
+# Most files are ordinary: no tags, anchors, odd keys or huge numbers. For them the data
+# is built straight from the parser's events, without a tree of nodes and without
+# resolving every quoted text (the slow part of yaml.compose). Anything unusual stops it
+# (_Unusual) and the file goes the full route above, which says what and where.
+
+class _Unusual(Exception):
+    pass
+
+
+_RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
+_NO_RESOLVERS: list[Any] = []
+_SCALAR_EVENT = yaml.ScalarEvent
+_MAP_START, _MAP_END = yaml.MappingStartEvent, yaml.MappingEndEvent
+_SEQ_START, _SEQ_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+_CONSTRUCTOR = yaml.SafeLoader("")
+
+
+def _fast_build(text: str) -> Any:
+    parser = _EventParser(text)
+    get = parser.get_event
+    get()  # stream start
+    event = get()
+    if event.__class__ is yaml.StreamEndEvent:
+        raise _Unusual  # an empty file: the full route words it
+    data = _fast_value(get, get(), 0)
+    get()  # document end
+    if get().__class__ is not yaml.StreamEndEvent:
+        raise _Unusual  # a second document
+    return data
+
+
+_PLAIN: dict[str, Any] = {}
+"""Plain (unquoted) scalars already resolved: keys and small values repeat across files.
+Only immutable results are kept (text, numbers, true/false/null)."""
+_PLAIN_MAX = 20_000
+
+
+def _fast_scalar(event: Any) -> Any:
+    if event.anchor is not None or event.tag is not None:
+        raise _Unusual
+    value = event.value
+    if not event.implicit[0]:
+        return value  # quoted or a block: text
+    try:
+        return _PLAIN[value]
+    except KeyError:
+        pass
+    result = _resolve_plain(value)
+    if len(value) <= 64 and len(_PLAIN) < _PLAIN_MAX:
+        _PLAIN[value] = result
+    return result
+
+
+def _resolve_plain(value: str) -> Any:
+    for tag, regexp in _RESOLVERS.get(value[0] if value else "", _NO_RESOLVERS):
+        if regexp.match(value):
+            break
+    else:
+        return value
+    if tag in _NUMBER_TAGS and len(value) > MAX_NUMBER_CHARS:
+        raise _Unusual
+    if tag.endswith((":timestamp", ":str")):
+        return value  # a date in a text field is meant as text
+    if tag not in _PLAIN_TAGS:
+        raise _Unusual  # a merge key, say
+    try:
+        # The tag's own constructor, not construct_object: that one keeps every node it saw.
+        return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, value))
+    except (ValueError, OverflowError):
+        raise _Unusual from None
+
+
+def _fast_value(get: Any, event: Any, depth: int) -> Any:
+    # Hot loop (every event of every file): quoted text, the common case, is inlined.
+    cls = event.__class__
+    if cls is _SCALAR_EVENT:
+        if event.implicit[0] or event.anchor is not None or event.tag is not None:
+            return _fast_scalar(event)
+        return event.value
+    if depth >= MAX_DEPTH or event.anchor is not None or event.tag is not None:
+        raise _Unusual
+    depth += 1
+    if cls is _MAP_START:
+        out: dict[Any, Any] = {}
+        while True:
+            event = get()
+            cls = event.__class__
+            if cls is _MAP_END:
+                return out
+            if cls is not _SCALAR_EVENT:
+                raise _Unusual  # a list or block as a key
+            key = _fast_scalar(event)
+            if key is None or key == "" or key in out:
+                raise _Unusual
+            event = get()
+            if event.__class__ is _SCALAR_EVENT and not event.implicit[0] \
+                    and event.anchor is None and event.tag is None:
+                out[key] = event.value
+            else:
+                out[key] = _fast_value(get, event, depth)
+    if cls is _SEQ_START:
+        items = []
+        append = items.append
+        while True:
+            event = get()
+            cls = event.__class__
+            if cls is _SEQ_END:
+                return items
+            if cls is _SCALAR_EVENT and not event.implicit[0] \
+                    and event.anchor is None and event.tag is None:
+                append(event.value)
+            else:
+                append(_fast_value(get, event, depth))
+    raise _Unusual  # an alias

@@ -483,3 +483,58 @@ def test_validate_and_grade_refuse_devices_and_fifos(tmp_path: Path) -> None:
 def test_read_transcript_refuses_a_device(tmp_path: Path) -> None:
     with pytest.raises(TranscriptError, match="it is a device, not a regular file"):
         read_transcript(Path("/dev/zero"))
+
+
+TRICKY_YAML = [
+    "a: 1\nb: [x, 2.5, true, null, ~, 2024-01-01, 0x1f, 1_000, '3', .inf, yes, on, -0, +7, 1e3]\n",
+    "1: one\ntrue: yes\n'quoted key': \"text\"\nempty:\nblock: |\n  line one\n  line two\nfolded: >\n  a\n  b\n",
+    "- a\n- - b\n  - {c: d, e: [f]}\n- ''\n- \"\"\n",
+    "date: 2024-01-01 10:00:00\ntime: 12:30\nver: 1.2.3\nneg: -12\noct: 0o17\n",
+    "just text\n",
+    "%YAML 1.1\n---\nx: 1\n...\n",
+    "x: !!str 12\ny: ! 12\n",
+    "a: &x 1\nb: *x\n",
+    "a: 1\na: 2\n",
+    "~: 1\n",
+    "[a]: 1\n",
+    "<<: {a: 1}\n",
+    "x: 1\n---\ny: 2\n",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY_YAML)
+def test_fast_route_gives_what_the_full_route_gives(text: str) -> None:
+    def outcome(fast: bool) -> object:
+        try:
+            return parse(text, fast=fast).data
+        except yamlsource.YamlProblem as exc:
+            return (exc.line, exc.col, exc.message, exc.path)
+    assert outcome(True) == outcome(False)
+
+
+def test_fast_route_gives_the_same_data_for_every_shipped_file() -> None:
+    folder = library.shipped_folder()
+    files = sorted(p for sub in ("scenarios", "rubrics", "personas") for p in (folder / sub).glob("*.yaml"))
+    files += sorted(FIXTURES.rglob("*.yaml"))
+    assert len(files) >= 14
+    for path in files:
+        text = path.read_text()
+        assert parse(text).data == parse(text, fast=False).data, path
+
+
+def test_two_process_load_gives_what_one_process_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big library is parsed half in a forked child: same entries, same located problems."""
+    root = _library_with(tmp_path)
+    for i in range(12):
+        (root / f"scenarios/s{i:02d}.yaml").write_text(
+            BASE_SCENARIO.replace("id: price-objection", f"id: price-objection-{i:02d}", 1))
+    (root / "scenarios/s05.yaml").write_text("id: [\n")
+    (root / "scenarios/s09.yaml").write_text(BASE_SCENARIO.replace("starting_trust: 35", "starting_trust: lots"))
+    monkeypatch.setattr(library, "PARALLEL_FROM", 10**9)
+    one = library.load([root])
+    monkeypatch.setattr(library, "PARALLEL_FROM", 2)
+    two = library.load([root])
+    assert [str(p) for p in two.problems] == [str(p) for p in one.problems]
+    assert len(one.problems) >= 2
+    assert {k: e.model for k, e in two.scenarios.items()} == {k: e.model for k, e in one.scenarios.items()}
+    assert two.problems[0].line >= 1 and two.files == one.files == 13
