@@ -19,7 +19,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static, 
 from roleplay import library
 from roleplay.app.app import RoleplayApp
 from roleplay.app.screens.debrief import QUESTIONS, DebriefScreen
-from roleplay.app.screens.dialogs import HelpScreen, RepScreen, ResumeScreen
+from roleplay.app.screens.dialogs import HelpScreen, RepScreen, ResumeScreen, help_text
 from roleplay.app.screens.home import HomeScreen
 from roleplay.app.screens.plan import PlanScreen
 from roleplay.app.screens.practice import PracticeScreen, SayBox
@@ -486,10 +486,31 @@ async def test_help_opens_and_closes(store, lib) -> None:
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        assert "How practice works" in rendered(app.screen.query_one(Static))
+        shown = app.screen.query_one(Static)
+        width = shown.size.width
+        text = drawn(help_text(), width)
+        assert "How practice works" in text
+        # the marks of the side panel are explained
+        assert "✓" in text and "✗" in text and "ungraded" in text
+        # a description that wraps stays in its column, under the description, not under the key
+        lines = text.splitlines()
+        palette = next(i for i, line in enumerate(lines) if line.startswith("Ctrl+P"))
+        assert lines[palette + 1].startswith(" " * 14) and lines[palette + 1].strip(), lines[palette:palette + 3]
+        assert all(len(line.rstrip()) <= width for line in lines)
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
+
+
+def drawn(renderable, width: int) -> str:  # noqa: ANN001
+    """A Rich renderable as plain text at this width."""
+    import io
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    Console(file=out, width=width, color_system=None, legacy_windows=False).print(renderable)
+    return out.getvalue()
 
 
 # ---- 9. a model through a fake provider
@@ -1030,3 +1051,44 @@ async def test_resume_keeps_the_call_clock_and_the_unsent_words(store, lib, monk
         await app.action_quit()
     assert store.pref(f"draft:{session.id}") == "So what would make the numbers work for Mark?"
     assert store.pref(f"clock:{session.id}") == "135"
+
+
+async def test_one_escape_leaves_the_debrief_from_an_answer_box_and_keeps_the_answer(store, lib) -> None:
+    session = await finished_session(store, lib, "Ana", "price-objection", [OPENER])
+    store.set_pref("rep", "Ana")
+    app = make_app(store, lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.push_screen(DebriefScreen(session.id))
+        await pilot.pause()
+        box = app.screen.query_one("#answer-0", TextArea)
+        box.focus()
+        await type_text(pilot, "asked first")
+        await pilot.press("shift+left", "shift+left")  # a selection in the box
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert store.session(session.id).debrief[QUESTIONS[0]] == "asked first"
+
+
+async def test_at_80x24_the_side_panel_leaves_room_for_the_grades_and_explains_the_marks(store, lib) -> None:
+    setup = Setup.from_library(lib, "price-objection", "medium")
+    session = Session.begin(setup, store, store.rep("Ana"), seed=1)
+    async for _ in session.say(OPENER):
+        pass
+    app = make_app(store, lib, session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        practice = app.screen
+        assert practice.query_one("#objective", Static).size.height <= 2
+        assert practice.query_one("#mood-label", Static).size.height == 1
+        # the whole objective is still there, in the brief at the top of the call
+        brief = rendered(practice.query_one("#transcript .brief", Static))
+        assert " ".join(setup.scenario.objective.milestone.split()) in " ".join(brief.split())
+        grades = rendered(practice.query_one("#grades", Static))
+        assert "✓ passed  ✗ failed  · n/a  ? ungraded" in grades
+        # the first criteria of the turn are in view without scrolling
+        side = practice.query_one("#side")
+        first = practice.query_one("#grades", Static)
+        assert first.region.y - side.region.y <= 9, first.region

@@ -23,7 +23,8 @@ class DebriefScreen(Guarded, Screen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save answers", priority=True),
         Binding("n", "practise_next", "Practise next"),
-        Binding("escape", "home", "Home"),
+        # priority: one press goes home from anywhere on the debrief, an answer box included
+        Binding("escape", "home", "Home", priority=True),
     ]
 
     def __init__(self, session_id: str):

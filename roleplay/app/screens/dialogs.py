@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -108,41 +111,64 @@ class ResumeScreen(Guarded, ModalScreen[str | None]):
         self.dismiss(None)
 
 
-HELP_TEXT = """\
-[b]How practice works[/b]
-Pick a scenario and a difficulty, plan the call (or skip), then talk to the buyer. \
-Every turn is graded against the scenario's rubric the moment you send it. \
-The buyer's trust and patience are kept by the engine: earn trust with good questions \
-and by handling objections, and ask for the objective only when it is earned.
+INTRO = ("Pick a scenario and a difficulty, plan the call (or skip), then talk to the buyer. "
+         "Every turn is graded against the scenario's rubric the moment you send it. The buyer's "
+         "trust and patience are kept by the engine: earn trust with good questions and by handling "
+         "objections, and ask for the objective only when it is earned.")
 
-[b]Keys on the practice screen[/b]
-  Enter            send your turn
-  Ctrl+N           new line in your turn
-  Ctrl+O / F2      hint: what a strong rep would do now (recorded)
-  Ctrl+R / F3      redo: take back your last turn
-  Ctrl+B / F4      end the call and see the debrief
-  Ctrl+Y / F5      ask for the buyer's reply again after an error
+HELP: list[tuple[str, list[tuple[str, str]]]] = [
+    ("Practice", [
+        ("Enter", "send your turn"),
+        ("Ctrl+N", "new line in your turn"),
+        ("Ctrl+O, F2", "hint: what a strong rep would do now (recorded)"),
+        ("Ctrl+R, F3", "redo: take back your last turn; your words come back to edit"),
+        ("Ctrl+B, F4", "end the call and see the debrief"),
+        ("Ctrl+Y, F5", "ask for the buyer's reply again after an error"),
+        ("Escape", "pause: every turn and the words you typed are kept"),
+    ]),
+    ("The marks beside each criterion", [
+        ("✓", "passed on this turn, with your words as evidence"),
+        ("✗", "failed on this turn, with a tip"),
+        ("·", "does not apply to this turn (n/a)"),
+        ("?", "ungraded: no signal or judge could say (never guessed)"),
+    ]),
+    ("Home", [
+        ("Enter", "practise the highlighted scenario"),
+        ("type", "search the scenarios; Backspace and Ctrl+U edit the search"),
+        ("Tab", "reach Recent sessions; Enter there resumes a paused session or opens a debrief"),
+        ("F2, F3, F4", "switch rep, progress, model"),
+    ]),
+    ("Plan", [
+        ("Ctrl+S", "start the call"),
+        ("Ctrl+K", "skip planning (Ctrl+P, \"Plan before each call\", turns it back on)"),
+        ("Escape", "back"),
+    ]),
+    ("Debrief", [
+        ("Ctrl+S", "save your answers"),
+        ("N", "practise next"),
+        ("Escape", "home (your answers are saved)"),
+    ]),
+    ("Everywhere", [
+        ("Ctrl+P", "command palette: practise, switch rep, progress, model, planning on or off, theme"),
+        ("F1", "this help"),
+        ("Ctrl+T", "switch dark and light"),
+        ("Ctrl+Q", "quit: your session is saved and offered back next time"),
+    ]),
+]
 
-[b]Everywhere[/b]
-  Ctrl+P           command palette: practise, switch rep, progress, model,
-                   planning on or off, theme
-  F1               this help
-  Escape           back (in a call: pause; every turn is saved)
-  Ctrl+Q           quit (your session is saved; it is offered back next time)
 
-[b]Home[/b]
-  Enter practise · type to search · F2 switch rep · F3 progress · F4 model
-
-[b]Plan[/b]
-  Ctrl+S start the call · Ctrl+K skip planning · Escape back
-  Planning skipped for good? Ctrl+P, "Plan before each call", turns it back on.
-
-[b]Debrief[/b]
-  Ctrl+S save your answers · N practise next · Escape home
-
-[b]Other[/b]
-  Ctrl+T switch dark and light
-"""
+def help_text() -> Group:
+    """The help as key/description tables: a long description wraps in its own column."""
+    parts: list = [Text("How practice works", style="bold"), Text(INTRO), Text()]
+    for title, rows in HELP:
+        parts.append(Text(title, style="bold"))
+        table = Table.grid(padding=(0, 2))
+        table.add_column(width=12, no_wrap=True)
+        table.add_column(ratio=1)
+        for key, what in rows:
+            table.add_row(Text(key, style="bold cyan"), Text(what))
+        parts += [table, Text()]
+    return Group(*parts[:-1])
 
 
 class HelpScreen(Guarded, ModalScreen[None]):
@@ -150,7 +176,7 @@ class HelpScreen(Guarded, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog help"):
-            yield Static(HELP_TEXT)
+            yield Static(help_text())
             yield Button("Close", id="close-help")
 
     @on(Button.Pressed, "#close-help")

@@ -28,6 +28,8 @@ from ...engine.session import (
     Session,
 )
 
+LEGEND = "✓ passed  ✗ failed  · n/a  ? ungraded"
+"""What the marks beside each criterion mean (also in the help)."""
 PLACEHOLDER = "Your turn. Enter sends, Ctrl+N new line."
 OUTCOME_WORDS = {
     "won": "{name} agreed. Objective reached.",
@@ -112,8 +114,7 @@ class PracticeScreen(Guarded, Screen):
         s = self.session.setup
         self.title = s.scenario.title
         self.sub_title = f"{s.difficulty_name} · {short_mode(self.app.settings)}"
-        self.query_one("#objective", Static).update(
-            Text.assemble(("Objective: ", "bold"), s.scenario.objective.milestone))
+        self.show_objective()
         plan = self.session.store.session(self.session.id).plan
         if plan and any(plan.values()):
             lines = [Text("Your plan", style="bold")]
@@ -172,6 +173,17 @@ class PracticeScreen(Guarded, Screen):
             self.saved_draft = text
 
     # ---- drawing
+    def show_objective(self) -> None:
+        """The objective in at most two lines of the side panel, so the grades below it stay in
+        view at 80x24; the whole of it is in the brief at the top of the call."""
+        box = self.query_one("#objective", Static)
+        width = box.size.width or 28
+        milestone = self.session.setup.scenario.objective.milestone
+        box.update(Text.assemble(("Objective: ", "bold"), clip(milestone, max(24, 2 * width - 12))))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.show_objective)
+
     def name_of(self, speaker: str) -> str:
         return "You" if speaker == "rep" else self.session.setup.persona.name.split()[0]
 
@@ -181,6 +193,8 @@ class PracticeScreen(Guarded, Screen):
         brief = Text()
         brief.append("The situation: ", style="bold")
         brief.append(s.summary.strip() + "\n")
+        brief.append("Objective: ", style="bold")
+        brief.append(s.objective.milestone.strip() + "\n")
         brief.append("You sell: ", style="bold")
         brief.append(f"{s.rep_brief.product} {s.rep_brief.price}")
         for note in s.rep_brief.notes:
@@ -225,7 +239,7 @@ class PracticeScreen(Guarded, Screen):
         label = self.query_one("#mood-label", Static)
         bar = self.query_one("#trust", ProgressBar)
         if d.show_mood:
-            label.update(Text.assemble(("Trust ", "bold"), f"{st.trust} of 100 · agrees at {d.trust_to_agree}"))
+            label.update(Text.assemble(("Trust ", "bold"), f"{st.trust} · agrees at {d.trust_to_agree}"))
             bar.display = True
             bar.update(progress=st.trust)
         else:
@@ -273,6 +287,7 @@ class PracticeScreen(Guarded, Screen):
                     out.append(f"  Tip: {c.tip}\n", style="dim")
                 elif g.verdict == "ungraded":
                     out.append(f"  {clip(g.reason, 70)}\n", style="dim")
+            out.append(LEGEND, style="dim")
         self.query_one("#grades", Static).update(out)
 
     # ---- the turn
