@@ -1,6 +1,6 @@
 """Reading a transcript to grade (`roleplay grade TRANSCRIPT`): a real call, pasted.
 
-Three forms are accepted (DESIGN.md, "Transcript input"):
+Three forms are accepted (README.md, "Grading a real call"):
 
 * YAML: ``turns: [{speaker: rep|buyer, text: ...}, ...]``, or a bare list of turns.
 * JSON: the same shapes. JSON is read as YAML first, so every problem is

@@ -104,9 +104,6 @@ async def test_a_win_needs_trust_and_an_ask(lib, store) -> None:
 
 
 async def test_offline_buyer_is_reproducible_for_a_seed(lib, tmp_path) -> None:
-    def transcript(seed: int, name: str) -> list[str]:
-        return []
-
     async def run(seed: int, db: str) -> list[str]:
         store = Store(tmp_path / db)
         setup = Setup.from_library(lib, "price-objection", "medium")
@@ -124,19 +121,22 @@ async def test_offline_buyer_is_reproducible_for_a_seed(lib, tmp_path) -> None:
     assert any(o != a for o in others)
 
 
-async def test_the_ghost_stays_silent_until_the_follow_up_earns_a_reply(lib, store) -> None:
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+async def test_the_ghost_stays_silent_until_the_follow_up_earns_a_reply(lib, store, seed) -> None:
     setup = Setup.from_library(lib, "the-ghost", "medium")
-    session = Session.begin(setup, store, store.rep("Ana"), seed=3)
+    session = Session.begin(setup, store, store.rep("Ana"), seed=seed)
     assert session.turns[0].text == "" and "No reply" in session.turns[0].note
     events = await play(session, "Hi Renee, just checking in to see if you had a chance to look at the proposal?")
     reply = next(e for e in events if isinstance(e, BuyerTurnSaved)).turn
     assert reply.text == "" and reply.note, "a 'just checking in' email gets silence"
+    assert not session.state.replied
     assert session.state.days > setup.scenario.opening.silent_days
     events = await play(session, (
         "Hi Renee, the agency contract notice date is coming up on November 1st. "
         "What would be most useful to have in front of your COO before then?"))
     reply = next(e for e in events if isinstance(e, BuyerTurnSaved)).turn
-    assert session.state.replied or reply.note
+    assert session.state.replied, "a follow-up with a reason to answer earns a reply"
+    assert reply.text.strip(), reply
 
 
 async def test_redo_takes_back_the_last_turn_and_its_effects(lib, store) -> None:

@@ -1,5 +1,5 @@
 """What a session is made of: turns and grades. One definition, used by the engine,
-the store, the exports and the `grade --json` output (see DESIGN.md)."""
+the store, the exports and the `grade --json` output (README.md, "Grading a real call")."""
 
 from __future__ import annotations
 
