@@ -158,6 +158,9 @@ STORE_COMMANDS = [
 for name, setup in (("unwritable-data-dir", unwritable_data_dir), ("corrupt-database", corrupt_database),
                     ("newer-database", newer_database)):
     CASES += [Case(f"{cmd}-{name}", args, fails, setup) for cmd, args, fails in STORE_COMMANDS]
+    # the app itself (no command): the history is opened before the first paint, so the
+    # sentence comes before any screen, on a terminal or not
+    CASES.append(Case(f"app-{name}", [], True, setup))
 
 CASES += [
     Case("export-unknown-session", ["export", "nope"], True),
@@ -251,8 +254,8 @@ def test_a_sentence_not_a_traceback(case: Case, results: dict[str, Result]) -> N
 
 
 def test_every_command_is_tried() -> None:
-    tried = {c.args[0] for c in CASES}
-    assert tried >= {"list", "validate", "schema", "grade", "history", "export", "practice", "doctor"}
+    tried = {c.args[0] if c.args else "(app)" for c in CASES}
+    assert tried >= {"list", "validate", "schema", "grade", "history", "export", "practice", "doctor", "(app)"}
 
 
 def test_a_bug_is_one_line_and_asks_to_be_reported(tmp_path: Path) -> None:
