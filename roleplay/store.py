@@ -22,6 +22,7 @@ import functools
 import json
 import os
 import secrets
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -197,7 +198,7 @@ def new_session_id() -> str:
 _FULL, _READ_ONLY, _DAMAGED, _BUSY = "full", "read-only", "damaged", "busy"
 
 
-def _kind(exc: BaseException) -> str | None:
+def _kind(exc: BaseException, path: Path | None = None) -> str | None:
     """Which of the failures a user can act on this is (None: something else)."""
     if isinstance(exc, OSError):
         if exc.errno == errno.ENOSPC:
@@ -218,7 +219,16 @@ def _kind(exc: BaseException) -> str | None:
         return _DAMAGED
     if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "database is locked" in text:
         return _BUSY
+    if (primary == sqlite3.SQLITE_IOERR or "disk i/o error" in text) and path is not None and _no_room(path):
+        return _FULL  # a full disk met while growing the -wal or -shm file is an I/O error to SQLite
     return None
+
+
+def _no_room(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < 256 * 1024
+    except OSError:
+        return False
 
 
 class DamagedStore(StoreError):
@@ -243,7 +253,7 @@ def damaged_name(path: Path) -> Path:
 
 def _failure(path: Path, exc: BaseException, *, saving: bool) -> StoreError:
     """The StoreError for `exc`, in words."""
-    kind = _kind(exc)
+    kind = _kind(exc, path)
     what = "Your practice history can't be saved" if saving else "Your practice history can't be opened"
     kept = "; your turn is kept." if saving else "."
     if kind == _FULL:
@@ -305,7 +315,30 @@ class Store:
                 self.db.close()
             if isinstance(exc, StoreError):
                 raise
-            raise _failure(path, exc, saving=False) from exc
+            failure = _failure(path, exc, saving=False)
+            if _kind(exc, path) != _READ_ONLY or not path.is_file() or not self._open_read_only():
+                raise failure from exc
+        self.read_only = self.db.execute("PRAGMA query_only").fetchone()[0] == 1
+
+    def _open_read_only(self) -> bool:
+        """A history on a read-only disk or in a read-only folder can still be read (history,
+        progress, export); every write then says it can't be saved. True if it could be opened."""
+        # immutable: nothing can change the file under us; SQLite needs no -shm for it.
+        for query in ("mode=ro", "mode=ro&immutable=1"):
+            try:
+                db = sqlite3.connect(f"file:{self.path}?{query}", uri=True, isolation_level=None,
+                                     check_same_thread=False)
+                db.row_factory = sqlite3.Row
+                if db.execute("PRAGMA user_version").fetchone()[0] != VERSION:
+                    db.close()
+                    return False  # an older one needs an upgrade, a newer one is not ours to read
+                db.execute("SELECT count(*) FROM sessions").fetchone()
+                db.execute("PRAGMA query_only=ON")
+            except sqlite3.Error:
+                continue
+            self.db = db
+            return True
+        return False
 
     def _check_readable(self) -> None:
         """A file that isn't SQLite is reported as damaged before anything could write to it."""

@@ -336,3 +336,23 @@ async def test_disk_full_while_saving_the_buyers_reply_keeps_it_to_ask_for_again
     assert any(isinstance(e, BuyerTurnSaved) for e in events)
     assert session.pending is None
     assert [t.speaker for t in store.turns(session.id)] == ["buyer", "rep", "buyer"]
+
+
+def test_a_history_that_cant_be_opened_for_writing_is_still_read(lib, tmp_path, monkeypatch) -> None:
+    path = tmp_path / "roleplay.db"
+    s = Store(path)
+    s.rep("Ana")
+    s.set_pref("rep", "Ana")
+    s.close()
+
+    def cant_open(_path):  # noqa: ANN001, ANN202 - what SQLite says on a read-only mount (no -shm)
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(store_module, "_connect", cant_open)
+    ro = Store(path)
+    assert ro.read_only and ro.pref("rep") == "Ana" and ro.sessions() == []
+    with pytest.raises(StoreError) as caught:
+        ro.start_session(rep=ro.rep("Ana"), scenario_id="s", scenario_title="S", rubric_id="r",
+                         difficulty="easy", buyer="b", judge="j", seed=1, state={})
+    assert "can't be saved" in str(caught.value) and "read-only" in str(caught.value)
+    ro.close()
