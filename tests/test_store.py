@@ -356,3 +356,67 @@ def test_a_history_that_cant_be_opened_for_writing_is_still_read(lib, tmp_path, 
                          difficulty="easy", buyer="b", judge="j", seed=1, state={})
     assert "can't be saved" in str(caught.value) and "read-only" in str(caught.value)
     ro.close()
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path):  # noqa: ANN201
+    """A real 300 KB tmpfs (needs root and mount rights; skipped elsewhere)."""
+    import subprocess
+
+    where = tmp_path / "tiny"
+    where.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(where)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("can't mount a small tmpfs here")
+    yield where
+    subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def _fill_up(folder: Path) -> Path:
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return filler
+
+
+async def test_a_really_full_disk_mid_session_and_at_start(lib, tiny_disk) -> None:
+    path = tiny_disk / "roleplay.db"
+    s = Store(path)
+    session = Session.begin(Setup.from_library(lib, "price-objection", "easy"), s, s.rep("Ana"), seed=1)
+    await say(session, LINES[0])
+    filler = _fill_up(tiny_disk)
+    before = _snapshot(session)
+    with pytest.raises(StoreError, match="the disk is full"):
+        for line in LINES[1:] * 10:
+            await say(session, line)
+            before = _snapshot(session)
+    assert _snapshot(session) == before
+    s.close()
+    try:  # opened again on the full disk: it reads, or it says the disk is full
+        full = Store(path)
+        assert [t.text for t in full.turns(session.id)] == [t.text for t in session.turns]
+        full.close()
+    except StoreError as err:
+        assert "the disk is full" in str(err)
+    filler.unlink()
+    again = Store(path)
+    assert [t.text for t in again.turns(session.id)] == [t.text for t in session.turns]
+    again.close()
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_opening_a_history_on_a_full_disk_says_the_disk_is_full(tiny_disk, existing) -> None:
+    path = tiny_disk / "roleplay.db"
+    if existing:
+        Store(path).close()
+    _fill_up(tiny_disk)
+    with pytest.raises(StoreError) as caught:
+        s = Store(path)
+        s.set_pref("rep", "Ana")
+    assert "the disk is full" in str(caught.value) and str(path) in str(caught.value)
