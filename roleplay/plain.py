@@ -68,15 +68,17 @@ async def run(session: Session, mode: str, out: TextIO = sys.stdout, inp: TextIO
             _show(event, session, out)
     hint_used = False
     loop = asyncio.get_running_loop()
+    retry_now = True  # a reply missing on resume is asked for at once; after a failure, when the rep says
     while not session.over:
-        if session.awaiting_reply:
+        if session.awaiting_reply and retry_now:
             async for event in session.retry_reply():
                 _show(event, session, out)
-            if session.awaiting_reply:
-                print(NO_REPLY, file=out)
+        if session.awaiting_reply:
+            print(NO_REPLY, file=out)
         out.write("> ")
         out.flush()
         line = await loop.run_in_executor(None, inp.readline)
+        retry_now = True
         if not inp.isatty():
             print(file=out)  # piped input is not echoed: end the prompt's line ourselves
         if not line:  # end of input: leave the session resumable
@@ -97,6 +99,7 @@ async def run(session: Session, mode: str, out: TextIO = sys.stdout, inp: TextIO
             continue
         async for event in session.say(text, hint_used=hint_used):
             _show(event, session, out)
+        retry_now = False
         hint_used = False
         out.flush()
     card = await session.end()
@@ -154,8 +157,12 @@ def _show(event, session: Session, out: TextIO) -> None:  # noqa: ANN001
         if failed:
             from .engine.scorecard import ungraded_why
 
-            names = ", ".join(g.criterion for g in failed)
-            print(f"  (not graded: {ungraded_why(failed)}; ungraded for this turn: {names})", file=out)
+            turn = next((t for t in session.turns if t.index == event.turn_index), None)
+            left = effective(turn.grades) if turn is not None else {}
+            names = [g.criterion for g in failed if getattr(left.get(g.criterion), "verdict", "ungraded") == "ungraded"]
+            print(f"  (not graded: {ungraded_why(failed)}"
+                  + (f"; ungraded for this turn: {', '.join(names)})" if names else
+                     "; the instant signals' grades stand)"), file=out)
     elif isinstance(event, ReplyFailed):
         print(f"  ! {event.message}", file=out)
     elif isinstance(event, Notice):

@@ -65,10 +65,12 @@ async def test_a_judge_that_was_configured_but_failed_says_so_and_why(lib, tmp_p
     await run(session, "model", out=out, inp=io.StringIO(f"{LINE}\n/end\n"))
     text = out.getvalue()
     assert "needs a model judge" not in text, text
-    assert "the judge failed: could not be reached: The model provider refused the API key" in text
+    assert "the judge failed: got no answer from its model: The model provider refused the API key" in text
     card = session.scorecard
     ungraded = [c for c in card.criteria if c.score is None and c.applied]
     assert ungraded and all(c.ungraded_why.startswith("the judge failed") for c in ungraded)
+    summary = "\n".join(card.summary_lines())
+    assert "a model judge would add" not in summary and "the judge failed on these" in summary, summary
     session.store.close()
 
 
@@ -158,3 +160,12 @@ def test_exports_say_unknown_where_the_provider_sent_no_count_or_no_price(lib, t
     priced = dataclasses.replace(row, prompt_tokens=1200, completion_tokens=300, cost=None)
     assert "Model use: 1,200 prompt + 300 completion tokens, cost unknown" in export_markdown(store, priced)
     store.close()
+
+
+async def test_plain_asks_before_trying_a_failed_reply_again(lib, tmp_path, provider) -> None:
+    provider.buyer += [error(500)] * 10
+    session = model_session(lib, tmp_path)
+    out = io.StringIO()
+    await run(session, "model", out=out, inp=io.StringIO(f"{LINE}\n/end\n"))
+    assert len(provider.buyer_calls) == 1, "told 'you can ask again', then asked again without the rep"
+    session.store.close()

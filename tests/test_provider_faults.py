@@ -487,7 +487,7 @@ async def test_a_dropped_judge_that_cannot_be_had_on_resume_is_ungraded_with_why
     rep = [t for t in s.store.turns(s.id) if t.speaker == "rep"][0]
     judged = [g for g in rep.grades if g.source == "judge"]
     assert judged and all(g.verdict == "ungraded" and g.reason for g in judged)
-    assert "the judge could not be reached" in judged[0].reason
+    assert "the judge got no answer from its model" in judged[0].reason
     s.store.close()
 
 

@@ -362,7 +362,7 @@ class LLMJudge:
             except ProviderError as err:
                 if self.fail_fast:
                     raise
-                reason = f"the judge could not be reached: {err.message}"
+                reason = f"the judge got no answer from its model: {err.message}"
                 return [done.get(c.id) or Grade(criterion=c.id, verdict="ungraded", score=None,
                                                 reason=reason, source="judge") for c in criteria]
             try:

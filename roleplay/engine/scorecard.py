@@ -186,7 +186,7 @@ def ungraded_why(grades: list[Grade]) -> str:
     if not grades or not reasons:
         return OFFLINE_WHY if grades else ""
     top = max(set(reasons), key=reasons.count)
-    return "the judge failed: " + clip(top.removeprefix("the judge "), 120)
+    return "the judge failed: " + clip(top.removeprefix("the judge "), 120).rstrip(".")
 
 
 def _first_line(text: str) -> str:
@@ -264,7 +264,11 @@ def build(rubric: Rubric, turns: list[Turn], call_grades: list[Grade] = (), *,
         ungraded_names = [r.name for r in rows if r.score is None and (r.applied or signal_of[r.id] is None)]
         note = (f"The score rests on {len(graded_rows)} of {len(rows)} criteria, {share:.0%} of the rubric's "
                 f"weight ({ENOUGH_WEIGHT:.0%} is needed to call it a pass or a fail)")
-        note += (f"; a model judge would add: {', '.join(ungraded_names)}." if ungraded_names else ".")
+        judge_failed = any(r.ungraded_why.startswith("the judge failed") for r in rows if r.score is None)
+        if ungraded_names and judge_failed:  # a judge is configured; it failed, it is not missing
+            note += f"; the judge failed on these, so they are ungraded: {', '.join(ungraded_names)}."
+        else:
+            note += (f"; a model judge would add: {', '.join(ungraded_names)}." if ungraded_names else ".")
     if outcome == "walked-away" and passed:
         passed = False
         note = "The buyer walked away, so this call is not a pass, whatever the behaviour score."

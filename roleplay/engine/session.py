@@ -425,10 +425,11 @@ class Session:
         first = self._settings("first_token_timeout", None)
         if first is None:
             return
+        turn = self.turn_deadline if self.turn_deadline is not None else self._settings("turn_deadline", first)
         await asyncio.sleep(min(5.0, first / 2))
         if not started.is_set():
-            await queue.put(Notice(f"The model is slow to answer; still waiting (up to {first:g} s for "
-                                   "its first word). You can keep typing your next turn."))
+            await queue.put(Notice(f"The model is slow to answer; still waiting (up to {min(first, turn):g} s "
+                                   "for its first word). You can keep typing your next turn."))
 
     async def _reply(self, queue: asyncio.Queue[Event | None], deadline: float | None = None) -> None:
         from ..llm.client import Interrupted, ProviderError
