@@ -610,6 +610,14 @@ class Store:
         where, args = self._where(rep, status, scenario_id)
         return self.db.execute("SELECT count(*) FROM sessions s" + where, args).fetchone()[0]
 
+    def previous(self, row: SessionRow) -> SessionRow | None:
+        """The rep's newest finished session of the same scenario before `row` (one row read)."""
+        r = self.db.execute(
+            self._SELECT + " WHERE s.rep_id = (SELECT id FROM reps WHERE name = ?) AND s.status = 'finished'"
+            " AND s.scenario_id = ? AND s.id != ? AND s.started <= ? ORDER BY s.started DESC, s.id DESC LIMIT 1",
+            (row.rep, row.scenario_id, row.id, row.started)).fetchone()
+        return self._row(r) if r else None
+
     def practise_next(self, rep: str) -> dict | None:
         """The scorecard of the rep's newest finished session that names one behaviour to practise."""
         r = self.db.execute(
@@ -663,7 +671,7 @@ class Store:
                                          (session_id, CALL))]
 
 
-for _name in ("rep", "reps", "past_states", "plan", "pref", "session", "sessions", "count_sessions",
+for _name in ("rep", "reps", "past_states", "plan", "pref", "session", "sessions", "count_sessions", "previous",
               "practise_next", "criterion_scores", "session_starts", "scenario_bests", "turns",
               "call_grades"):
     setattr(Store, _name, _guarded(getattr(Store, _name)))

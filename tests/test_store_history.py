@@ -146,3 +146,17 @@ def test_home_reads_cost_the_same_at_ten_sessions_and_at_two_thousand(tmp_path: 
     _many(small, 10, practise_next_at=9)
     _many(big, 2000, practise_next_at=1999)
     assert _home_reads(big) <= _home_reads(small) + 5
+
+
+def test_the_previous_attempt_is_one_row_read(tmp_path: Path) -> None:
+    store = Store(tmp_path / "roleplay.db")
+    _many(store, 1500, practise_next_at=0)
+    rows = store.sessions("Ana", status="finished", limit=3)
+    assert store.previous(rows[0]).id == rows[1].id
+    oldest = store.sessions("Ana", status="finished", limit=1, offset=1499)[0]
+    assert store.previous(oldest) is None
+    steps = [0]
+    store.db.set_progress_handler(lambda: steps.__setitem__(0, steps[0] + 1), 100)
+    store.previous(rows[0])
+    store.db.set_progress_handler(None, 0)
+    assert steps[0] <= 5

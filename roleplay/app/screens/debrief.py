@@ -92,9 +92,7 @@ class DebriefScreen(Guarded, Screen):
             self.query_one("#practise-next", Button).focus(scroll_visible=False)
 
     def previous(self):  # noqa: ANN201 - store.SessionRow | None
-        rows = self.app.store.sessions(self.row.rep, status="finished", scenario_id=self.row.scenario_id)
-        earlier = [r for r in rows if r.id != self.row.id and r.started <= self.row.started]
-        return earlier[0] if earlier else None
+        return self.app.store.previous(self.row)  # one row, however long the history
 
     def headline(self, row, card: Scorecard | None) -> Text:  # noqa: ANN001
         words, style = {"won": ("Objective reached", "bold green"),
