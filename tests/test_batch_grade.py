@@ -129,7 +129,7 @@ def test_without_json_each_report_is_under_its_file(calls: Path, capsys) -> None
     (calls / "c-call.json").write_text("{not json")
     code, out, err = grade(capsys, str(calls))
     assert code == 1
-    assert out.startswith("Handling an objection: offline practice")
+    assert out.startswith("Handling an objection: signals only (no model judge)\n")
     assert out.count("Handling an objection:") == 1
     heads = [line for line in out.splitlines() if line.startswith("==> ")]
     assert heads == [f"==> {calls / n} <==" for n in ("a-call.txt", "b-call.yaml", "c-call.json", "d-call.yml")]
