@@ -18,6 +18,15 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
+def _spare_the_final_collection() -> None:
+    """The command ends once it has printed: the objects of a loaded library need no
+    cyclic collection (they hold no cycles), and the interpreter's last one walking
+    them all took a quarter of `validate` on 1,000 files. Freezing moves them out of its way."""
+    import gc
+
+    gc.freeze()
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from . import library
 
@@ -30,6 +39,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         roots = [p.resolve().parent.parent for p in present
                  if p.is_file() and p.resolve().parent.name in library.FOLDERS]
         lib = library.load(library.default_folders(args.library) + roots + present)
+        _spare_the_final_collection()
         warnings = library.folder_warnings(args.library)
         wanted = {os.path.realpath(p) for p in library.find_files(present)}
         problems = [pr for pr in lib.problems if os.path.realpath(pr.file) in wanted]
@@ -37,6 +47,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         count = len(wanted)
     else:
         lib = library.load(extra=args.library)
+        _spare_the_final_collection()
         warnings, missing, problems, count = lib.warnings, [], lib.problems, lib.files
         overrides = lib.overrides
     for line in warnings:
@@ -74,6 +85,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from . import library
 
     lib = library.load(extra=args.library)
+    _spare_the_final_collection()
     for line in lib.warnings:
         print(line, file=sys.stderr)
     usable = {id(e) for e in lib.usable_scenarios()}
