@@ -165,6 +165,7 @@ class Library:
     broken: dict[str, list[Problem]] = field(default_factory=dict)
     files: int = 0
     overrides: list[Override] = field(default_factory=list)
+    replaced: list[Entry] = field(default_factory=list)  # entries an override put aside
     warnings: list[str] = field(default_factory=list)  # e.g. a ROLEPLAY_LIBRARY folder that is missing
 
     def override_of(self, entry: Entry) -> Override | None:
@@ -194,7 +195,8 @@ class Library:
         if ref in table:
             return table[ref]
         target = Path(ref).expanduser().resolve()
-        for entry in table.values():
+        # A file named by its path is used even when a later folder overrides its id.
+        for entry in [*table.values(), *(e for e in self.replaced if e.kind == kind)]:
             if entry.path.resolve() == target:
                 return entry
         if str(target) in {str(Path(f).resolve()) for f in self.broken}:
@@ -343,6 +345,7 @@ def _load_files(lib: Library, files: list[Found]) -> None:
             # A later folder overrides an earlier one: a team's or a rep's own copy
             # of a shipped scenario replaces it, and list/validate say so.
             lib.overrides.append(Override(result.kind, result.model.id, result.path, first.path))
+            lib.replaced.append(first)
         elif first is not None:
             lib.add_problem(result.problem(
                 ("id",), f"the {result.kind} id '{result.model.id}' is also used by {first.path}"))

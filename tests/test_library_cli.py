@@ -240,3 +240,14 @@ def test_validate_spares_the_final_collection(capsys: pytest.CaptureFixture[str]
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_an_overridden_file_named_by_its_path_is_still_found(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _team_copy(tmp_path)
+    monkeypatch.setenv(library.ENV_VAR, str(path.parent.parent))
+    lib = library.load()
+    shipped = library.shipped_folder() / "scenarios/price-objection.yaml"
+    assert lib.find("scenario", "price-objection").path == path
+    entry = lib.find("scenario", str(shipped))
+    assert entry.path == shipped and entry.model.title != "Our own price talk"
