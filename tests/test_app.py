@@ -1100,3 +1100,29 @@ async def test_at_80x24_the_side_panel_leaves_room_for_the_grades_and_explains_t
         side = practice.query_one("#side")
         first = practice.query_one("#grades", Static)
         assert first.region.y - side.region.y <= 9, first.region
+
+
+async def test_a_bug_ends_the_app_with_one_line_asking_to_report_it(store, lib, monkeypatch) -> None:
+    session = await finished_session(store, lib, "Ana", "price-objection", [OPENER])
+    store.set_pref("rep", "Ana")
+    monkeypatch.delenv("ROLEPLAY_DEBUG", raising=False)
+
+    def broken(self, session_id: str, fmt: str):  # noqa: ANN001, ANN202
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(RoleplayApp, "export_session", broken)
+    app = make_app(store, lib)
+    panicked: list = []
+    real_panic = app.panic
+    app.panic = lambda *shown: (panicked.extend(shown), real_panic(*shown))[1]
+    with pytest.raises(ZeroDivisionError):  # Pilot hands the bug on to the test
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            app.push_screen(DebriefScreen(session.id))
+            await pilot.pause()
+            app.screen.query_one("#export-md", Button).press()
+            await pilot.pause()
+    assert app.return_code == 70
+    said = " ".join(drawn(r, 300) for r in panicked)
+    assert "roleplay hit a bug: ZeroDivisionError: division by zero; please report it" in said, said
+    assert "Traceback" not in said
