@@ -319,7 +319,8 @@ def cmd_history(args: argparse.Namespace) -> int:
     store = _store(settings)
     limit = None if args.all else max(0, args.limit)
     total = store.count_sessions(rep=args.rep)
-    rows = store.sessions(rep=args.rep, limit=limit)
+    # The listing shows scores only: the JSON columns are read for --json alone.
+    rows = store.sessions(rep=args.rep, limit=limit, light=not args.json)
     # Never a silent limit: what was left out is said (on stderr with --json, so the JSON stays whole).
     left_out = (f"showing the newest {len(rows):,} of {total:,} sessions; --all for everything, "
                 f"--limit N for more" if len(rows) < total else "")

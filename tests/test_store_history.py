@@ -160,3 +160,22 @@ def test_the_previous_attempt_is_one_row_read(tmp_path: Path) -> None:
     store.previous(rows[0])
     store.db.set_progress_handler(None, 0)
     assert steps[0] <= 5
+
+
+def test_history_lists_without_reading_the_json_columns(data, capsys, monkeypatch) -> None:
+    import roleplay.store as store_module
+
+    _fill(data, 3)
+    seen: list[str] = []
+    real = store_module._connect
+
+    def traced(path):  # noqa: ANN001, ANN202
+        db = real(path)
+        db.set_trace_callback(seen.append)
+        return db
+
+    monkeypatch.setattr(store_module, "_connect", traced)
+    assert main(["history"]) == 0
+    reads = [s for s in seen if "FROM sessions" in s and "count(" not in s]
+    assert reads and not any("s.*" in s or "scorecard" in s for s in reads), reads
+    assert capsys.readouterr().out.count("price-objection") == 3
