@@ -128,10 +128,30 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace):  # noqa: ANN202
-    from .settings import load_settings
+    return _load_settings(model=getattr(args, "model", None),
+                          offline=True if getattr(args, "offline", False) else None)
 
-    return load_settings(model=getattr(args, "model", None),
-                         offline=True if getattr(args, "offline", False) else None)
+
+def _load_settings(**overrides):  # noqa: ANN003, ANN202 - Settings
+    """The settings, or a sentence naming the config file when it can't be read (not UTF-8,
+    not TOML, or a value of the wrong kind) rather than a decoder's traceback."""
+    from .errors import RoleplayError
+    from .settings import config_path, load_settings
+
+    try:
+        return load_settings(**overrides)
+    except RoleplayError:
+        raise
+    except (UnicodeDecodeError, ValueError, OSError) as exc:  # tomllib and pydantic errors are ValueErrors
+        if isinstance(exc, UnicodeDecodeError):
+            why = "it is not UTF-8 text"
+        elif type(exc).__name__ == "ValidationError":
+            first = exc.errors()[0]  # type: ignore[attr-defined]
+            why = f"{'.'.join(map(str, first.get('loc', ()))) or 'a setting'}: {first.get('msg', exc)}"
+        else:
+            why = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise RoleplayError(f"the settings can't be read ({why}); check {config_path()} "
+                            "and the ROLEPLAY_* environment variables.") from None
 
 
 def _store(settings):  # noqa: ANN001, ANN202
@@ -635,9 +655,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command is None:
             from .app import run_app
-            from .settings import load_settings
 
-            return run_app(load_settings(), exit_after_paint=bool(os.environ.get("ROLEPLAY_EXIT_AFTER_PAINT")))
+            return run_app(_load_settings(), exit_after_paint=bool(os.environ.get("ROLEPLAY_EXIT_AFTER_PAINT")))
         return args.func(args)
     except BrokenPipeError:  # `roleplay schema scenario | head` is fine
         sys.stderr.close()
