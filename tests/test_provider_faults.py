@@ -327,12 +327,12 @@ async def test_keep_alives_alone_never_count_as_an_answer(monkeypatch) -> None:
 # ---- issue 8: a deadline per turn, "cannot reach", a reply cap, judging never silently missing
 
 
-def quick(lib, tmp_path: Path, **settings) -> Session:
+def quick(lib, tmp_path: Path, scenario: str = "price-objection", **settings) -> Session:
     base = dict(model=fp.MODEL, api_base=fp.BASE, retries=4, first_token_timeout=1.0,
                 total_timeout=5, turn_deadline=1.5)
     llm = LLM(Settings(**{**base, **settings}), backoff_base=0.05, backoff_cap=0.2)
     store = Store(tmp_path / "quick.db")
-    setup = Setup.from_library(lib, "price-objection", "medium")
+    setup = Setup.from_library(lib, scenario, "medium")
     return Session.begin(setup, store, store.rep("Ana"), buyer=LLMBuyer(llm), judge=LLMJudge(llm),
                          seed=1, llm=llm)
 
@@ -548,3 +548,26 @@ def test_a_model_with_no_known_price_costs_unknown_not_zero() -> None:
     assert usage.cost is not None and usage.cost > 0
     usage.add("gpt-4o-mini", None, None)
     assert usage.prompt_tokens is None and usage.cost is None
+
+
+async def test_ending_a_call_with_a_hanging_judge_takes_one_deadline_not_two(lib, tmp_path, provider) -> None:
+    from .provider import hang
+
+    s = quick(lib, tmp_path, "economic-buyer", turn_deadline=1.0)  # its rubric grades the whole call too
+    provider.judge.append(hang)
+    gen = s.say(LINE)
+    async for e in gen:
+        if isinstance(e, BuyerTurnSaved):
+            break
+    await gen.aclose()  # the turn's judge never finished
+    provider.judge += [hang] * 5
+    started = time.monotonic()
+    card = await s.end()  # re-judging that turn and grading the whole call share one deadline
+    assert time.monotonic() - started < 1.0 + 0.7
+    rep = [t for t in s.store.turns(s.id) if t.speaker == "rep"][0]
+    assert all(g.verdict == "ungraded" and "1 s" in g.reason for g in rep.grades if g.source == "judge")
+    assert any(g.source == "judge" for g in rep.grades)
+    whole = s.store.call_grades(s.id)
+    assert whole and all(g.verdict == "ungraded" and "1 s" in g.reason for g in whole)
+    assert card is not None
+    s.store.close()

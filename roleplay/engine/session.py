@@ -325,14 +325,18 @@ class Session:
             jobs.append(self._judge_job(turn, bool(before and before.objection_on_table)))
         return jobs
 
-    async def rejudge(self) -> AsyncIterator[Event]:
+    async def rejudge(self, *, deadline: float | None = None) -> AsyncIterator[Event]:
         """Judge the turns whose judging did not finish (call on resume); each gets the judge's
-        grades, or `ungraded` with the reason. The turn awaiting its reply is judged with it."""
+        grades, or `ungraded` with the reason. The turn awaiting its reply is judged with it.
+        `deadline`: one already running (the end of the call shares its own)."""
         exclude = next((t.index for t in reversed(self.turns) if t.speaker == "rep"), None) \
             if self.pending is not None else None
         if not self.unjudged(exclude):
             return
-        deadline = self._begin_turn()
+        if deadline is None:
+            deadline = self._begin_turn()
+        elif self.llm is not None and hasattr(self.llm, "deadline"):
+            self.llm.deadline = deadline  # type: ignore[attr-defined]
         jobs = self._missing_judging(exclude)
         queue: asyncio.Queue[Event | None] = asyncio.Queue()
         workers = [asyncio.create_task(self._collect_judge(job, deadline, queue)) for job in jobs]
@@ -593,8 +597,10 @@ class Session:
         if self.state.outcome == "in-progress":
             self.state.outcome = "ended-by-rep"
             self.store.save_state(self.id, self._persist())
-        # A turn whose judging never finished is judged now (or recorded ungraded, with why).
-        async for _ in self.rejudge():
+        # A turn whose judging never finished is judged now (or recorded ungraded, with why),
+        # within the same deadline as the whole call's grading.
+        deadline = self._begin_turn() if any(t.speaker == "rep" for t in self.turns) else None
+        async for _ in self.rejudge(deadline=deadline):
             pass
         if self.pending is not None:  # its reply never came: its judge will not run with it either
             for turn in self.unjudged():
@@ -606,7 +612,8 @@ class Session:
         end_criteria = [c for c in s.rubric.criteria if c.applies == "end-of-call"]
         call_grades: list[Grade] = []
         if any(t.speaker == "rep" for t in self.turns):
-            deadline = self._begin_turn()
+            if self.llm is not None and hasattr(self.llm, "deadline"):
+                self.llm.deadline = deadline  # type: ignore[attr-defined]
             try:
                 call_grades = await asyncio.wait_for(self.judge.grade_call(
                     s.rubric, end_criteria, self.turns, context=JudgeContext.from_state(self.state, s.persona)),
