@@ -571,3 +571,41 @@ async def test_ending_a_call_with_a_hanging_judge_takes_one_deadline_not_two(lib
     assert whole and all(g.verdict == "ungraded" and "1 s" in g.reason for g in whole)
     assert card is not None
     s.store.close()
+
+
+async def test_a_reply_that_stalls_mid_stream_stops_at_the_deadline_and_keeps_what_was_shown(monkeypatch) -> None:
+    import asyncio
+
+    from roleplay.llm.client import Interrupted
+
+    def chunk(text):
+        delta = type("D", (), {"content": text})()
+        return type("C", (), {"choices": [type("X", (), {"delta": delta})()], "usage": None})()
+
+    class Stream:  # two words, then nothing, for ever
+        def __init__(self):
+            self.left = ["Look, ", "the thing is"]
+
+        def __aiter__(self):
+            return self
+
+        async def __anext__(self):
+            if not self.left:
+                await asyncio.sleep(3600)
+            return chunk(self.left.pop(0))
+
+    async def fake(**kw):
+        return Stream()
+
+    monkeypatch.setattr(litellm(), "acompletion", fake)
+    llm = LLM(Settings(model="openai/x", retries=3, first_token_timeout=30, total_timeout=120,
+                       turn_deadline=0.6))
+    llm.deadline = time.monotonic() + 0.6
+    started = time.monotonic()
+    shown = ""
+    with pytest.raises(Interrupted) as cut:
+        async for piece in llm.stream([{"role": "user", "content": "hi"}]):
+            shown += piece
+    assert time.monotonic() - started < 1.2
+    assert cut.value.partial == shown == "Look, the thing is"
+    assert "0.6 s" in cut.value.cause.message
