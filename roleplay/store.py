@@ -126,6 +126,11 @@ _UPGRADES: list[str] = [
     """
     CREATE INDEX sessions_by_rep_status ON sessions(rep_id, status, started, id);
     """,
+    # 6: which usage figures are unknown (no count from the provider, no price for the model):
+    # SQLite can't drop NOT NULL from a column, so "unknown" is recorded beside it, never as a 0
+    """
+    ALTER TABLE sessions ADD COLUMN usage_unknown TEXT NOT NULL DEFAULT '';
+    """,
 ]
 VERSION = len(_UPGRADES)
 
@@ -169,9 +174,9 @@ class SessionRow:
     state: dict
     debrief: dict | None
     plan: dict | None
-    prompt_tokens: int
-    completion_tokens: int
-    cost: float
+    prompt_tokens: int | None  # None: unknown (the provider sent no count)
+    completion_tokens: int | None
+    cost: float | None  # None: unknown (no price for the model)
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -501,11 +506,16 @@ class Store:
         with self._tx():
             self.db.execute("UPDATE sessions SET state = ? WHERE id = ?", (json.dumps(state), session_id))
 
-    def add_usage(self, session_id: str, prompt_tokens: int, completion_tokens: int, cost: float) -> None:
+    def add_usage(self, session_id: str, prompt_tokens: int | None, completion_tokens: int | None,
+                  cost: float | None) -> None:
+        """Tokens and cost so far; None is unknown, and reads back as None (never as 0)."""
+        values = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "cost": cost}
+        unknown = ",".join(k for k, v in values.items() if v is None)
         with self._tx():
             self.db.execute(
-                "UPDATE sessions SET prompt_tokens = ?, completion_tokens = ?, cost = ? WHERE id = ?",
-                (prompt_tokens, completion_tokens, cost, session_id))
+                "UPDATE sessions SET prompt_tokens = ?, completion_tokens = ?, cost = ?, usage_unknown = ? "
+                "WHERE id = ?",
+                (prompt_tokens or 0, completion_tokens or 0, cost or 0.0, unknown, session_id))
 
     def finish(self, session_id: str, *, outcome: str, score: float | None, passed: bool | None,
                scorecard: dict, status: str = "finished") -> None:
@@ -548,7 +558,8 @@ class Store:
     _SELECT = ("SELECT s.*, r.name AS rep FROM sessions s JOIN reps r ON r.id = s.rep_id")
     _LIGHT = ("SELECT s.id, r.name AS rep, s.scenario_id, s.scenario_title, s.rubric_id, s.difficulty,"
               " s.buyer, s.judge, s.seed, s.started, s.ended, s.status, s.outcome, s.score, s.passed,"
-              " s.prompt_tokens, s.completion_tokens, s.cost FROM sessions s JOIN reps r ON r.id = s.rep_id")
+              " s.prompt_tokens, s.completion_tokens, s.cost, s.usage_unknown"
+              " FROM sessions s JOIN reps r ON r.id = s.rep_id")
 
     def _row(self, r: sqlite3.Row) -> SessionRow:
         def j(key: str) -> Any:
@@ -562,8 +573,12 @@ class Store:
             outcome=r["outcome"], score=r["score"],
             passed=None if r["passed"] is None else bool(r["passed"]),
             scorecard=j("scorecard"), state=j("state") or {}, debrief=j("debrief"),
-            plan=j("plan"), prompt_tokens=r["prompt_tokens"],
-            completion_tokens=r["completion_tokens"], cost=r["cost"])
+            plan=j("plan"), **self._usage(r))
+
+    @staticmethod
+    def _usage(r: sqlite3.Row) -> dict[str, Any]:
+        unknown = set((r["usage_unknown"] if "usage_unknown" in r.keys() else "").split(","))
+        return {k: None if k in unknown else r[k] for k in ("prompt_tokens", "completion_tokens", "cost")}
 
     def session(self, session_id: str) -> SessionRow | None:
         """The session with this id, or with the only id that starts with it (at least 4

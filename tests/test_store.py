@@ -420,3 +420,19 @@ def test_opening_a_history_on_a_full_disk_says_the_disk_is_full(tiny_disk, exist
         s = Store(path)
         s.set_pref("rep", "Ana")
     assert "the disk is full" in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_unknown_usage_reads_back_as_unknown_never_zero(tmp_path) -> None:  # noqa: ANN001
+    from roleplay.store import Store
+
+    store = Store(tmp_path / "u.db")
+    sid = store.start_session(rep=store.rep("U"), scenario_id="s", scenario_title="S", rubric_id="r",
+                              difficulty="easy", buyer="b", judge="j", seed=1, state={})
+    store.add_usage(sid, 120, 40, None)
+    row = store.session(sid)
+    assert (row.prompt_tokens, row.completion_tokens, row.cost) == (120, 40, None)
+    store.add_usage(sid, None, None, None)
+    row = store.session(sid)
+    assert (row.prompt_tokens, row.completion_tokens, row.cost) == (None, None, None)
+    store.add_usage(sid, 10, 5, 0.25)
+    assert store.sessions()[0].cost == 0.25

@@ -519,17 +519,7 @@ class Session:
         usage = getattr(self.llm, "usage", None)
         if usage is not None:
             # None is "unknown" (see llm.client.Usage): never an estimate stored as a real count.
-            try:
-                self.store.add_usage(self.id, usage.prompt_tokens, usage.completion_tokens, usage.cost)
-            except Exception as exc:
-                # A store whose usage columns cannot hold "unknown" (NOT NULL) yet: leave them as
-                # they were rather than write an invented number. Remove once the store takes None.
-                values = (usage.prompt_tokens, usage.completion_tokens, usage.cost)
-                if None not in values or "NOT NULL" not in str(exc):
-                    raise
-                row = self.store.session(self.id)
-                was = (row.prompt_tokens, row.completion_tokens, row.cost) if row else (0, 0, 0.0)
-                self.store.add_usage(self.id, *(v if v is not None else w for v, w in zip(values, was)))
+            self.store.add_usage(self.id, usage.prompt_tokens, usage.completion_tokens, usage.cost)
 
     def undo_last(self) -> str | None:
         """Take back the rep's last turn and the buyer's answer to it (redo).
