@@ -12,6 +12,7 @@ import threading
 from typing import TextIO
 
 from .engine.grading import effective
+from .errors import StoreError
 from .engine.session import (
     BuyerPiece,
     BuyerTurnSaved,
@@ -97,8 +98,14 @@ async def run(session: Session, mode: str, out: TextIO = sys.stdout, inp: TextIO
             continue
         if not text:
             continue
-        async for event in session.say(text, hint_used=hint_used):
-            _show(event, session, out)
+        try:
+            async for event in session.say(text, hint_used=hint_used):
+                _show(event, session, out)
+        except StoreError:
+            # Nothing typed is lost: the words go back to the rep before the sentence is shown.
+            print(f"Your turn was not saved; here it is to send again later:\n  {text}", file=out)
+            out.flush()
+            raise
         retry_now = False
         hint_used = False
         out.flush()

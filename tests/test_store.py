@@ -436,3 +436,26 @@ def test_unknown_usage_reads_back_as_unknown_never_zero(tmp_path) -> None:  # no
     assert (row.prompt_tokens, row.completion_tokens, row.cost) == (None, None, None)
     store.add_usage(sid, 10, 5, 0.25)
     assert store.sessions()[0].cost == 0.25
+
+
+def test_plain_mode_prints_a_turn_it_could_not_save(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """A full disk mid-call: the words typed come back on screen before the sentence."""
+    import asyncio
+    import io
+
+    from roleplay import library, plain
+    from roleplay.engine.session import Session, Setup
+    from roleplay.errors import StoreError
+    from roleplay.store import Store
+
+    lib = library.load([library.shipped_folder()])
+    store = Store(tmp_path / "full.db")
+    session = Session.begin(Setup.from_library(lib, "price-objection", "easy"), store, store.rep("F"), seed=1)
+
+    monkeypatch.setattr(Store, "add_turn", lambda *a, **k: (_ for _ in ()).throw(
+        StoreError("Your practice history can't be saved: the disk is full.")))
+    out = io.StringIO()
+    inp = io.StringIO("What are you comparing it to?\n")
+    with pytest.raises(StoreError):
+        asyncio.run(plain.run(session, "offline", out=out, inp=inp))
+    assert "What are you comparing it to?" in out.getvalue().split("not saved")[-1]
