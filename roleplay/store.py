@@ -260,10 +260,10 @@ def _failure(path: Path, exc: BaseException, *, saving: bool) -> StoreError:
     """The StoreError for `exc`, in words."""
     kind = _kind(exc, path)
     what = "Your practice history can't be saved" if saving else "Your practice history can't be opened"
-    kept = "; your turn is kept." if saving else "."
+    kept = "; nothing you typed is lost." if saving else "."
     if kind == _FULL:
         return StoreError(f"{what}: the disk is full ({path}).", hint="Free some space and try again;" + (
-            " your turn is kept." if saving else " nothing was lost."))
+            " nothing you typed is lost." if saving else " nothing was lost."))
     if kind == _READ_ONLY:
         return StoreError(
             f"{what}: the folder {path.parent} is read-only or not writable ({path}).",
@@ -275,7 +275,7 @@ def _failure(path: Path, exc: BaseException, *, saving: bool) -> StoreError:
         return StoreError(f"{what}: another roleplay kept the history at {path} locked for too long.",
                           hint="Close the other roleplay windows and try again" + kept)
     return StoreError(f"{what}: {exc} ({path}).", hint="Check the file and the disk;" + (
-        " your turn is kept." if saving else " nothing was changed."))
+        " nothing you typed is lost." if saving else " nothing was changed."))
 
 
 def _guarded(method):  # noqa: ANN001, ANN202

@@ -113,7 +113,7 @@ async def test_disk_full_while_saving_a_turn_is_a_sentence_and_changes_nothing(l
         await say(session, LINES[1])
     message = str(caught.value)
     assert message.startswith("Your practice history can't be saved: the disk is full")
-    assert str(tmp_path / "roleplay.db") in message and "your turn is kept" in message
+    assert str(tmp_path / "roleplay.db") in message and "nothing you typed is lost" in message
     assert _snapshot(session) == before  # the state did not move on without its turn
     store.db = store.db._db
     events = await say(session, LINES[1])  # the same words, sent again once there is room
@@ -157,7 +157,7 @@ async def test_read_only_history_is_readable_and_a_write_is_a_sentence(lib, tmp_
     with pytest.raises(StoreError) as caught:
         await say(session, LINES[0])
     assert "read-only" in str(caught.value) and str(path) in str(caught.value)
-    assert "your turn is kept" in str(caught.value)
+    assert "nothing you typed is lost" in str(caught.value)
     assert _snapshot(session) == before
     with pytest.raises(StoreError, match="read-only"):
         ro.set_pref("theme", "dark")
