@@ -336,6 +336,19 @@ def cmd_history(args: argparse.Namespace) -> int:
     from .store import local_time
 
     settings = _settings(args)
+    if args.start_fresh:
+        from .store import DamagedStore, Store
+
+        path = settings.database()
+        try:
+            Store(path).close()
+            print(f"The practice history at {path} is readable; nothing was changed.")
+            return 0
+        except DamagedStore as damaged:
+            Store.open_fresh_beside(path).close()
+            print(f"Started a fresh practice history at {path}. The damaged one is kept, untouched, "
+                  f"at {damaged.aside}.")
+            return 0
     store = _store(settings)
     limit = None if args.all else max(0, args.limit)
     total = store.count_sessions(rep=args.rep)
@@ -619,6 +632,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=HISTORY_PAGE, metavar="N",
                    help=f"the newest N sessions (default {HISTORY_PAGE}); how many were left out is said")
     p.add_argument("--all", action="store_true", help="every session")
+    p.add_argument("--start-fresh", action="store_true",
+                   help="when the history file is damaged: keep it aside, untouched, and start a fresh one")
     p.set_defaults(func=cmd_history)
 
     p = sub.add_parser("export", help="a session's report")

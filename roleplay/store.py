@@ -246,8 +246,8 @@ class DamagedStore(StoreError):
         self.path, self.aside = path, damaged_name(path)
         super().__init__(
             f"The practice history at {path} is damaged ({detail}), so roleplay has not touched it.",
-            hint=f"To start a fresh history, move it aside: mv '{path}' '{self.aside}' and start roleplay "
-                 "again; the damaged file stays beside the new one, untouched, for recovery.")
+            hint="To start a fresh history, run: roleplay history --start-fresh (the damaged file is kept "
+                 f"beside it, untouched, as {self.aside.name}, for recovery).")
 
 
 def damaged_name(path: Path) -> Path:

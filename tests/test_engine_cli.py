@@ -176,3 +176,17 @@ def test_grade_takes_a_rubric_file_path(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert json.loads(proc.stdout)["rubric"] == "objection-handling"
+
+
+def test_a_damaged_history_is_kept_aside_and_a_fresh_one_started_on_request(tmp_path: Path) -> None:
+    path = db(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a database at all" * 100)
+    broken = run(tmp_path, "history")
+    assert broken.returncode == 1 and "roleplay history --start-fresh" in broken.stderr
+    assert "Traceback" not in broken.stderr
+    fresh = run(tmp_path, "history", "--start-fresh")
+    assert fresh.returncode == 0, fresh.stderr
+    kept = [p for p in path.parent.iterdir() if ".damaged-" in p.name]
+    assert len(kept) == 1 and kept[0].read_bytes() == b"not a database at all" * 100
+    assert run(tmp_path, "history").returncode == 0

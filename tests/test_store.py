@@ -207,7 +207,7 @@ def test_a_damaged_database_is_never_overwritten_and_a_fresh_one_starts_beside_i
         Store(path)
     err = caught.value
     assert isinstance(err, StoreError)
-    assert "is damaged" in str(err) and str(path) in str(err) and str(err.aside) in str(err)
+    assert "is damaged" in str(err) and str(path) in str(err) and err.aside.name in str(err)
     assert err.aside.parent == path.parent
     assert path.read_bytes() == original  # untouched
     fresh = Store.open_fresh_beside(path)
