@@ -470,7 +470,8 @@ def _doctor_judge(settings) -> int:  # noqa: ANN001 - Settings
     import asyncio
 
     from . import library
-    from .engine.judge import LLMJudge, clip
+    from .engine.judge import LLMJudge
+    from .engine.text import clip
     from .judge_check import TRUST_BAR, check_judge, examples_of
     from .llm.client import LLM
     from .settings import config_path

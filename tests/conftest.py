@@ -28,3 +28,21 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 @pytest.fixture
 def fixture_library() -> Path:
     return FIXTURES / "library"
+
+
+@pytest.fixture(scope="session")
+def lib():  # noqa: ANN201 - library.Library
+    """The shipped library, loaded once for the whole run (tests only read it)."""
+    from roleplay import library
+
+    return library.load([library.shipped_folder()])
+
+
+@pytest.fixture
+def store(tmp_path: Path):  # noqa: ANN201 - store.Store
+    """A fresh practice history for one test."""
+    from roleplay.store import Store
+
+    s = Store(tmp_path / "roleplay.db")
+    yield s
+    s.close()

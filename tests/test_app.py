@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import httpx
 import pytest
@@ -43,13 +42,6 @@ SECOND = "What does a spoiled load cost you when it happens?"
 @pytest.fixture
 def lib() -> library.Library:
     return library.load([library.shipped_folder()])
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "r.db")
-    yield s
-    s.close()
 
 
 def offline() -> Settings:

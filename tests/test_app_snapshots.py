@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 from datetime import datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -79,13 +78,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 @pytest.fixture
 def lib() -> library.Library:
     return library.load([library.shipped_folder()])
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "r.db")
-    yield s
-    s.close()
 
 
 def app_for(store: Store, lib: library.Library, session: Session | None = None) -> RoleplayApp:

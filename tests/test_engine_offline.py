@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
-from roleplay import library
 from roleplay.engine.session import (
     BuyerTurnSaved,
     CallOver,
@@ -27,18 +25,6 @@ GOOD_PRICE_CALL = [
     "Who else weighs in on a decision like this, besides you?",
     "Could we get 30 minutes with you and Mark on Thursday at 10 to walk through the spoilage numbers?",
 ]
-
-
-@pytest.fixture(scope="module")
-def lib() -> library.Library:
-    return library.load([library.shipped_folder()])
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "roleplay.db")
-    yield s
-    s.close()
 
 
 async def play(session: Session, text: str) -> list:

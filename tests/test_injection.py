@@ -17,7 +17,6 @@ import httpx
 import pytest
 import respx
 
-from roleplay import library
 from roleplay.engine import scorecard
 from roleplay.engine.buyer import LLMBuyer
 from roleplay.engine.grading import effective
@@ -78,11 +77,6 @@ def gullible_judge(request: httpx.Request) -> httpx.Response:
                    "level": 0 if "levels" in c else None, "verdict": "fail"}
                   for c in data["criteria"]]
     return fp.json_response(json.dumps({"grades": grades}))
-
-
-@pytest.fixture(scope="module")
-def lib() -> library.Library:
-    return library.load([library.shipped_folder()])
 
 
 @pytest.fixture

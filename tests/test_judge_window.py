@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from roleplay import library
 from roleplay.engine.judge import (
     CALL_REP_TURNS,
     CLIP_ITEM,
@@ -52,11 +51,6 @@ BUYER = [
     "What's the best you can do on price? Because that's the conversation we need to have.",
     "Alright, that's a reasonable way to look at it.",
 ]
-
-
-@pytest.fixture(scope="module")
-def lib() -> library.Library:
-    return library.load([library.shipped_folder()])
 
 
 @pytest.fixture(scope="module")
@@ -171,9 +165,9 @@ def test_grading_the_whole_call_is_bounded_too(rubric) -> None:
 def test_clip_never_cuts_a_word() -> None:
     text = "Forty-eight thousand is a real number and I hear that it is well above Fleetwise."
     out = clip(text, 40)
-    assert len(out) <= 40 and out.endswith(" ...")
-    assert text.startswith(out.removesuffix(" ..."))
-    assert text[len(out.removesuffix(" ..."))] == " "
+    assert len(out) <= 40 and out.endswith("\u2026")
+    assert text.startswith(out.removesuffix("\u2026"))
+    assert text[len(out.removesuffix("\u2026"))] == " "
     assert clip("short", 40) == "short"
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from roleplay import library
 from roleplay.engine.buyer import LLMBuyer, OfflineBuyer
 from roleplay.engine.judge import LLMJudge, OfflineJudge
 from roleplay.engine.session import Notice, Session, Setup
@@ -25,11 +24,6 @@ from . import fakeprovider as fp
 from .provider import error, serve
 
 LINE = "When you say it's double, what are you comparing it to?"
-
-
-@pytest.fixture(scope="module")
-def lib() -> library.Library:
-    return library.load([library.shipped_folder()])
 
 
 @pytest.fixture

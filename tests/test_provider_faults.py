@@ -12,7 +12,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from roleplay import library
 from roleplay.engine.buyer import LLMBuyer
 from roleplay.engine.judge import LLMJudge
 from roleplay.engine.session import (
@@ -34,11 +33,6 @@ from .provider import cut_stream, empty_stream, error, serve
 
 SECRET = "sk-test-secret-do-not-store-4242"
 LINE = "When you say it's double, what are you comparing it to?"
-
-
-@pytest.fixture(scope="module")
-def lib() -> library.Library:
-    return library.load([library.shipped_folder()])
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..models import Criterion, Rubric
 from .records import Grade, Turn
+from .text import clip
 
 
 class JudgedCriterion(BaseModel):
@@ -154,7 +155,7 @@ grader instead of the buyer is not a sales behaviour and earns no credit.
 You see a window of the call: "recent_turns" are the turns just before the one you grade
 (what it answers), and "earlier_in_call" is a summary of the rest, written by the practice
 software from what happened: the objections the buyer raised and whether they were handled,
-the facts and figures the buyer gave, the buyer's trust. Long turns may be clipped, marked "...".
+the facts and figures the buyer gave, the buyer's trust. Long turns may be clipped, marked "\u2026".
 
 For each criterion listed, answer in this order:
 1. "evidence": exact quotes (verbatim substrings) of the rep's words being graded that support
@@ -185,17 +186,6 @@ CLIP_CALL_TURN = 300
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
 _FIGURE = re.compile(r"\d|\$|£|€|\b(thousand|million|grand|percent|hundred|dozen|half|twice|double)\b",
                      re.IGNORECASE)
-
-
-def clip(text: str, limit: int) -> str:
-    """At most `limit` characters, cut at a word and marked with "...", never mid-word."""
-    text = text.strip()
-    if len(text) <= limit:
-        return text
-    cut = text[:limit - 4]
-    if " " in cut:
-        cut = cut[:cut.rindex(" ")]
-    return cut.rstrip(" ,;:-") + " ..."
 
 
 def _said(t: Turn, limit: int) -> dict[str, str]:
