@@ -332,8 +332,15 @@ def flags_for(turns: list[Turn], *, max_discount_percent: float | None = None,
         signals = analyse(t.text, buyer_last, before, max_discount_percent=max_discount_percent,
                           list_price=list_price)
         before.append(t.text)
-        for kind in FLAG_NAMES:
-            r = signals[kind]
-            if r.hit and (kind != "repeats-earlier-line" or r.value == 1.0):
-                out.append(Flag(t.index, kind, r.detail, r.evidence[0] if r.evidence else ""))
+        out += flags_from(t.index, signals)
+    return out
+
+
+def flags_from(turn_index: int, signals: dict) -> list[Flag]:  # noqa: ANN001 - name -> SignalResult
+    """The flags of one rep turn, from the signals already worked out for it."""
+    out = []
+    for kind in FLAG_NAMES:
+        r = signals[kind]
+        if r.hit and (kind != "repeats-earlier-line" or r.value == 1.0):
+            out.append(Flag(turn_index, kind, r.detail, r.evidence[0] if r.evidence else ""))
     return out

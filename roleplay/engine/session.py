@@ -135,6 +135,8 @@ class Session:
     llm: object | None = None  # roleplay.llm.client.LLM, for usage accounting
     recommend: Callable[[str], str | None] | None = None
     scorecard: scorecards.Scorecard | None = None
+    # Flags per rep turn, from the signals the turn was graded with (None: work them out once, on resume).
+    _flags: dict[int, list[scorecards.Flag]] | None = None
     notes: list[str] = field(default_factory=list)  # said to the rep before the next turn (e.g. on resume)
     turn_deadline: float | None = None  # seconds; the model's setting when None (offline: no deadline)
     max_reply_chars: int | None = None  # the model's setting when None
@@ -153,6 +155,7 @@ class Session:
             rubric_id=setup.rubric.id, difficulty=setup.difficulty_name, buyer=buyer.label,
             judge=judge.label, seed=seed, state={"state": state.to_json()}, plan=plan)
         session = cls(setup, store, sid, rep, buyer, judge, seed, state, llm=llm)
+        session._flags = {}  # a new call: flags are kept turn by turn as they happen
         if setup.scenario.opening.silent_days is not None:
             days = setup.scenario.opening.silent_days
             first = Turn(index=0, speaker="buyer", text="",
@@ -269,6 +272,8 @@ class Session:
             self.past.pop()
             self.state, self.pending = before, None
             raise
+        if self._flags is not None:
+            self._flags[index] = scorecards.flags_from(index, signals)
         yield RepTurnSaved(turn)
 
         deadline = self._begin_turn()
@@ -539,13 +544,19 @@ class Session:
             raise
         self.past.pop()
         self.turns = [t for t in self.turns if t.index < last.index]
+        if self._flags is not None:
+            self._flags = {i: f for i, f in self._flags.items() if i < last.index}
         return last.text
 
     def flags(self) -> list[scorecards.Flag]:
         """What a manager must hear about in this call so far (a discount past authority, ...)."""
-        brief = self.setup.scenario.rep_brief
-        return scorecards.flags_for(self.turns, max_discount_percent=brief.max_discount_percent,
-                                    list_price=brief.list_price)
+        if self._flags is None:
+            brief = self.setup.scenario.rep_brief
+            self._flags = {}
+            for f in scorecards.flags_for(self.turns, max_discount_percent=brief.max_discount_percent,
+                                          list_price=brief.list_price):
+                self._flags.setdefault(f.turn, []).append(f)
+        return [f for i in sorted(self._flags) for f in self._flags[i]]
 
     def hint(self) -> str:
         """What a strong rep would do now, from the state (the rep's use of it is recorded).
