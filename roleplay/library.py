@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .problems import problems_from
+from .problems import did_you_mean, problems_from
 from .models import KINDS, Persona, Rubric, Scenario
 from .yamlsource import Located, Path_, Problem, YamlProblem, format_path, read_file
 
@@ -368,13 +368,11 @@ def _check_unique(lib: Library, entry: Entry, items: list[Any], at: Path_) -> No
 
 def _dangling(lib: Library, entry: Entry, at: Path_, value: str, known: Iterable[str],
               what: str) -> None:
-    import difflib
-
     known = sorted(known)
     message = f"no {what} called '{value}'"
-    guess = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    guess = did_you_mean(value, known)
     if guess:
-        message += f"; did you mean '{guess[0]}'?"
+        message += guess
     elif known:
         message += f" (known: {', '.join(known)})"
     else:

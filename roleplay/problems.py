@@ -28,6 +28,12 @@ _TYPE_WORDS = {
 }
 
 
+def did_you_mean(value: str, known: list[str]) -> str:
+    """"; did you mean 'x'?" for the closest known name, or "" when none is close."""
+    guess = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    return f"; did you mean '{guess[0]}'?" if guess else ""
+
+
 def _show(value: Any) -> str:
     text = repr(value) if not isinstance(value, str) else f"'{value}'"
     return text if len(text) <= 40 else text[:37] + "...'"
@@ -116,9 +122,9 @@ def problems_from(exc: ValidationError, model: type[BaseModel], located: Located
             name = str(path[-1])
             known = _keys_at(parent_tp)
             message = f"unknown field '{name}'"
-            guess = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            guess = did_you_mean(name, known)
             if guess:
-                message += f"; did you mean '{guess[0]}'?"
+                message += guess
             elif known:
                 message += f"; the fields here are: {', '.join(known)}"
             line, col = located.where(data_path, key=True)
@@ -133,9 +139,7 @@ def problems_from(exc: ValidationError, model: type[BaseModel], located: Located
                 expected = ctx.get("expected", "")
                 message = f"{_show(err['input'])} is not allowed; use one of {expected}"
                 choices = [c.strip(" '") for c in expected.replace(" or ", ",").split(",")]
-                guess = difflib.get_close_matches(str(err["input"]), choices, n=1, cutoff=0.6)
-                if guess:
-                    message += f"; did you mean '{guess[0]}'?"
+                message += did_you_mean(str(err["input"]), choices)
             elif kind == "value_error":
                 message = str(ctx.get("error", err["msg"]))
             elif kind in ("too_short", "string_too_short"):
