@@ -189,10 +189,6 @@ def ungraded_why(grades: list[Grade]) -> str:
     return "the judge failed: " + clip(top.removeprefix("the judge "), 120).rstrip(".")
 
 
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else ""
-
-
 def build(rubric: Rubric, turns: list[Turn], call_grades: list[Grade] = (), *,
           outcome: str | None = None, flags: list[Flag] | None = None) -> Scorecard:
     """Score a call from its turns' grades (and grades on the whole call, for end-of-call criteria)."""
@@ -222,7 +218,6 @@ def build(rubric: Rubric, turns: list[Turn], call_grades: list[Grade] = (), *,
             fails=sum(g.verdict == "fail" for g in grades),
             ungraded=sum(g.verdict == "ungraded" for g in grades),
             evidence=[e for g in grades if g.verdict == "pass" for e in g.evidence][:3],
-            applied=bool(graded),
         )
         row.ungraded_why = ungraded_why([g for g in grades if g.verdict == "ungraded"])
         row.lost = [Lost(i, g.reason or f"missed: {c.name}", g.evidence[0] if g.evidence else "",
@@ -247,8 +242,8 @@ def build(rubric: Rubric, turns: list[Turn], call_grades: list[Grade] = (), *,
                 row.lost = [Lost(None, f"never shown in {span} ({c.description.strip().split('.')[0].lower()})")]
         elif scored:
             row.score = sum(g.score for _, g in scored) / len(scored)  # type: ignore[misc]
-        if not row.applied or (not scored and not row.lost and row.ungraded == 0):
-            row.applied = bool(scored) or row.ungraded > 0
+        # Applied: graded either way, judged but ungraded, or a once-per-call miss; only n/a is not.
+        row.applied = bool(scored) or row.ungraded > 0 or bool(row.lost)
         rows.append(row)
 
     graded_rows = [r for r in rows if r.score is not None]
