@@ -654,8 +654,8 @@ def acknowledgment(text: str, ctx: SignalContext) -> SignalResult:
     if contra:
         detail = f'opened with "{contra}" instead of acknowledging the buyer\'s concern'
     elif taken_back and _STOCK.fullmatch(taken_back):
-        detail = (f'said "{taken_back}", a stock phrase that names nothing (and no "but" after it, please): '
-                  "say what you heard")
+        but = " and then \"but\"" if _BUT_IN.match(plain, len(taken_back)) or _YES_BUT.match(plain, len(taken_back)) else ""
+        detail = f'said "{taken_back}"{but}: a stock phrase names nothing; say back what you heard'
     elif taken_back:
         detail = f'said "{taken_back}" and took it back at once (a "but" or a pitch right after)'
     else:
