@@ -19,7 +19,10 @@ Also, in a child process per size, the store reads home makes at start (the
 last rep, her newest session, 'practise next', the newest 5, a paused one),
 timed alone: the part of the paint that could grow with the history.
 
-Goal: paint at 5,000 sessions within 10% of paint at 10 (the median of each run's
+Also the start after a library file changed (no saved scenario rows: the library
+is read before the first paint; catalog.json removed before each such run).
+
+Goals: first paint at most 2x the bare app's; paint at 5,000 sessions within 10% of paint at 10 (the median of each run's
 5,000/10 pair, which cancels a busy machine's drift; the medians' ratio is printed too).
 
     python bench/home_paint.py [RUNS] [WARMUPS] [SESSIONS ...]
@@ -159,7 +162,7 @@ def main() -> int:
     warmups = int(sys.argv[2]) if len(sys.argv) > 2 else 2
     sizes = [int(a) for a in sys.argv[3:]] or [10, 5000]
     homes = {n: make_home(n) for n in sizes}
-    times: dict[str, list[float]] = {str(n): [] for n in sizes} | {"bare": []}
+    times: dict[str, list[float]] = {str(n): [] for n in sizes} | {"bare": [], "unsaved": []}
     try:
         for i in range(warmups + runs):
             for n in sizes:
@@ -171,7 +174,15 @@ def main() -> int:
                     return 2
                 if i >= warmups:
                     times[str(n)].append(seen)
+            # The first start after a library file changed: no saved scenario rows to paint from.
             home, env, _ = homes[sizes[0]]
+            (Path(env["XDG_DATA_HOME"]) / "roleplay" / "catalog.json").unlink(missing_ok=True)
+            seen, _, raw, code = run_in_pty(ROLEPLAY, env, home, MARKERS)
+            if code != 0 or seen is None:
+                print(f"first start, run {i}: exit code {code}: {visible(raw)[-2000:]}")
+                return 2
+            if i >= warmups:
+                times["unsaved"].append(seen)
             seen, _, raw, code = run_in_pty(BARE, env, home, (BARE_MARKER,))
             if code != 0 or seen is None:
                 print(f"bare app failed ({code}): {visible(raw)[-2000:]}")
@@ -192,6 +203,8 @@ def report(runs, warmups, sizes, homes, homes_env, times, med) -> int:  # noqa: 
         k = str(n)
         print(f"  {n:>6,} sessions  {med[k] * 1000:7.1f} ms  (min {min(times[k]) * 1000:6.1f})   "
               f"{med[k] / med['bare']:.2f}x bare   [{homes[n][2]}]")
+    print(f"  {sizes[0]:>6,} sessions, no saved scenario rows (the start after a library file changed)"
+          f"  {med['unsaved'] * 1000:7.1f} ms  {med['unsaved'] / med['bare']:.2f}x bare")
     print(f"  bare Textual app painting one line  {med['bare'] * 1000:7.1f} ms  "
           f"(min {min(times['bare']) * 1000:6.1f})")
     print("home's store reads alone (a child process per size: open the store, then the reads, median of 200)")
@@ -205,8 +218,10 @@ def report(runs, warmups, sizes, homes, homes_env, times, med) -> int:  # noqa: 
     print(f"paint at {sizes[-1]:,} / paint at {sizes[0]:,}: {ratio:.3f} of the medians, {paired:.3f} "
           f"median of each run's pair, {min(times[big]) / min(times[small]):.3f} of the minimums")
     print(f"goal: within 10% (<= 1.10), median of pairs: {'met' if paired <= 1.10 else 'NOT met'}")
-    ratio = paired
-    return 0 if ratio <= 1.10 else 1
+    first = med[small] / med["bare"]
+    print(f"first paint at {sizes[0]:,} sessions / bare app: {first:.2f}x; goal: at most 2x: "
+          f"{'met' if first <= 2.0 else 'NOT met'}")
+    return 0 if paired <= 1.10 and first <= 2.0 else 1
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import sys
 import tempfile
 
 # No user config, library or data: everything lives in a temp folder. Set
-# before roleplay (and platformdirs, pydantic-settings, litellm) is imported.
+# before roleplay (and platformdirs, litellm) is imported.
 _HOME = tempfile.mkdtemp(prefix="roleplay-bench-home-")
 os.environ["HOME"] = _HOME
 os.environ["XDG_CONFIG_HOME"] = os.path.join(_HOME, ".config")

@@ -4,20 +4,23 @@ Read from, highest first: command-line options (passed in by the caller),
 ROLEPLAY_* environment variables, then the user's config file
 (`~/.config/roleplay/config.toml` on Linux). No model configured means
 offline practice.
+
+Settings are a plain dataclass checked here, not a pydantic model: they are
+needed before the home screen's first paint, and importing pydantic (with
+pydantic-settings) cost a fifth of it. The fields below are the one
+definition of what can be set; `bounds` holds their limits.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import os
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+ENV_PREFIX = "ROLEPLAY_"
 
 
 def config_path() -> Path:
@@ -32,59 +35,66 @@ def data_dir() -> Path:
     return user_data_path("roleplay", appauthor=False)
 
 
-class Settings(BaseSettings):
-    """Everything a user can configure."""
+class SettingError(ValueError):
+    """A setting with a value it cannot have: `.name` is the setting, the message says why."""
 
-    model_config = SettingsConfigDict(env_prefix="ROLEPLAY_", extra="ignore")
+    def __init__(self, name: str, why: str):
+        super().__init__(f"{name}: {why}")
+        self.name = name
 
-    model: str | None = Field(None)
+
+def _limit(low: float | None = None, *, above: float | None = None, high: float | None = None) -> dict:
+    return {"low": low, "above": above, "high": high}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a user can configure (each field as `ROLEPLAY_<NAME>` or a key in config.toml)."""
+
+    model: str | None = None
     """The buyer's model, any litellm model string: 'gpt-4o-mini', 'anthropic/claude-3-5-haiku-latest',
     'ollama/llama3.1', or 'openai/NAME' with api_base for a vLLM or llama.cpp server. None: offline."""
 
-    judge_model: str | None = Field(None)
+    judge_model: str | None = None
     """The model that grades turns; the buyer's model when not set."""
 
-    api_base: str | None = Field(None)
+    api_base: str | None = None
     """Base URL of an OpenAI-compatible server, e.g. http://localhost:8000/v1."""
 
-    connect_timeout: float = Field(5.0, gt=0)
+    connect_timeout: float = field(default=5.0, metadata=_limit(above=0))
     """Seconds to wait for the connection to the provider."""
 
-    first_token_timeout: float = Field(30.0, gt=0)
+    first_token_timeout: float = field(default=30.0, metadata=_limit(above=0))
     """Seconds to wait for the first word of a reply."""
 
-    total_timeout: float = Field(120.0, gt=0)
+    total_timeout: float = field(default=120.0, metadata=_limit(above=0))
     """Seconds a whole reply may take."""
 
-    retries: int = Field(4, ge=0, le=10)
+    retries: int = field(default=4, metadata=_limit(0, high=10))
     """How many times a failed call is tried again (before any text is shown)."""
 
-    turn_deadline: float = Field(60.0, gt=0)
+    turn_deadline: float = field(default=60.0, metadata=_limit(above=0))
     """Seconds a whole turn may take, the buyer's reply and its grading together, retries
     included: when it passes, what has not come is reported (the reply can be asked for
     again; the grades are recorded as ungraded, with why)."""
 
-    max_reply_chars: int = Field(4000, ge=200)
+    max_reply_chars: int = field(default=4000, metadata=_limit(200))
     """The longest buyer reply kept: the rest is dropped, with a note, and only what was
     kept is stored and sent back to the model in later turns."""
 
-    data_dir: Path | None = Field(None)
+    data_dir: Path | None = None
     """Where the practice history is kept; the platform's data folder when not set."""
 
-    offline: bool = Field(False)
+    offline: bool = False
     """Practise offline even when a model is configured."""
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings,
-                TomlConfigSettingsSource(settings_cls, toml_file=config_path()))
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            object.__setattr__(self, f.name, _checked(f, getattr(self, f.name)))
+
+    def replace(self, **changes: Any) -> Settings:
+        """These settings with some values changed (checked like the rest)."""
+        return dataclasses.replace(self, **changes)
 
     @property
     def online(self) -> bool:
@@ -105,6 +115,96 @@ class Settings(BaseSettings):
         return (self.data_dir or data_dir()) / "roleplay.db"
 
 
+_TRUE = {"1", "true", "yes", "on", "t", "y"}
+_FALSE = {"0", "false", "no", "off", "f", "n", ""}
+
+
+def _checked(f: dataclasses.Field, value: Any) -> Any:
+    """The value as the field's type (text from the environment is converted), or SettingError."""
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    if value is None:
+        if "None" in kind:
+            return None
+        raise SettingError(f.name, "needs a value")
+    if kind.startswith("str"):
+        if not isinstance(value, str):
+            raise SettingError(f.name, f"should be text, not {value!r}")
+        return value
+    if kind.startswith("Path"):
+        if not isinstance(value, (str, os.PathLike)):
+            raise SettingError(f.name, f"should be a folder path, not {value!r}")
+        return Path(value).expanduser()
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise SettingError(f.name, f"should be true or false, not {value!r}")
+    number = _number(f.name, value, whole=kind == "int")
+    limits = f.metadata
+    if limits.get("above") is not None and not number > limits["above"]:
+        raise SettingError(f.name, f"should be more than {limits['above']:g}, not {number:g}")
+    if limits.get("low") is not None and number < limits["low"]:
+        raise SettingError(f.name, f"should be at least {limits['low']:g}, not {number:g}")
+    if limits.get("high") is not None and number > limits["high"]:
+        raise SettingError(f.name, f"should be at most {limits['high']:g}, not {number:g}")
+    return number
+
+
+def _number(name: str, value: Any, *, whole: bool) -> float | int:
+    if isinstance(value, bool):
+        raise SettingError(name, f"should be a number, not {value!r}")
+    try:
+        number = float(value.strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        raise SettingError(name, f"should be a {'whole ' if whole else ''}number, not {value!r}") from None
+    if not math.isfinite(number):
+        raise SettingError(name, f"should be a number, not {value!r}")
+    if whole:
+        if not number.is_integer():
+            raise SettingError(name, f"should be a whole number, not {value!r}")
+        return int(number)
+    return number
+
+
+def _from_config_file() -> dict[str, Any]:
+    import tomllib
+
+    try:
+        text = config_path().read_bytes()
+    except FileNotFoundError:
+        return {}
+    return tomllib.loads(text.decode("utf-8"))
+
+
+def _from_environment() -> dict[str, str]:
+    names = {f.name for f in fields(Settings)}
+    found: dict[str, str] = {}
+    for name, value in os.environ.items():
+        if name.upper().startswith(ENV_PREFIX):
+            key = name[len(ENV_PREFIX):].lower()
+            if key in names:
+                found[key] = value
+    return found
+
+
 def load_settings(**overrides: Any) -> Settings:
-    """Settings with command-line values on top (None values are ignored)."""
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """Settings from the config file, then ROLEPLAY_* variables, then command-line values on top
+    (None values are ignored). Keys a setting does not have are ignored."""
+    from .errors import RoleplayError
+
+    names = {f.name for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    source: dict[str, str] = {}
+    for where, found in ((f"{config_path()}, key", _from_config_file()),
+                         ("the environment variable", _from_environment()),
+                         ("the option", {k: v for k, v in overrides.items() if v is not None})):
+        for key, value in found.items():
+            if key in names:
+                values[key] = value
+                source[key] = f"{where} {ENV_PREFIX + key.upper() if 'variable' in where else key}"
+    try:
+        return Settings(**values)
+    except SettingError as err:
+        raise RoleplayError(f"the setting {err.name} (from {source.get(err.name, 'the defaults')}) "
+                            f"{str(err).split(': ', 1)[1]}.") from None

@@ -30,10 +30,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .engine.records import Grade, Turn
 from .errors import NotFound, StoreError
+
+if TYPE_CHECKING:  # the records (pydantic models) are imported where turns are read back, not
+    # when the store opens: home's first paint reads rows only, before pydantic is loaded.
+    from .engine.records import Grade, Turn
 
 CALL = -1
 """turn index under which grades on the whole call (end-of-call criteria) are kept"""
@@ -667,6 +670,8 @@ class Store:
             " GROUP BY scenario_id ORDER BY scenario_id", (rep,))]
 
     def turns(self, session_id: str) -> list[Turn]:
+        from .engine.records import Grade, Turn
+
         grades: dict[int, list[Grade]] = {}
         for g in self.db.execute("SELECT * FROM grades WHERE session_id = ? ORDER BY turn_idx, criterion, source",
                                  (session_id,)):
@@ -680,6 +685,8 @@ class Store:
                                          (session_id,))]
 
     def call_grades(self, session_id: str) -> list[Grade]:
+        from .engine.records import Grade
+
         return [Grade(criterion=g["criterion"], verdict=g["verdict"], score=g["score"],
                       evidence=json.loads(g["evidence"]), reason=g["reason"], source=g["source"])
                 for g in self.db.execute("SELECT * FROM grades WHERE session_id = ? AND turn_idx = ?",

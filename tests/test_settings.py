@@ -33,3 +33,54 @@ def test_importing_the_package_does_not_import_litellm() -> None:
             "print('litellm' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stderr
+
+
+@pytest.mark.parametrize(("where", "key", "value", "said"), [
+    ("file", "retries", "11", "retries (from {config}, key retries) should be at most 10, not 11"),
+    ("file", "model", "3", "model (from {config}, key model) should be text, not 3"),
+    ("env", "TURN_DEADLINE", "abc", "turn_deadline (from the environment variable ROLEPLAY_TURN_DEADLINE) "
+                                   "should be a number, not 'abc'"),
+    ("env", "CONNECT_TIMEOUT", "0", "should be more than 0, not 0"),
+    ("env", "OFFLINE", "perhaps", "offline (from the environment variable ROLEPLAY_OFFLINE) should be true or false"),
+    ("env", "MAX_REPLY_CHARS", "12.5", "should be a whole number, not '12.5'"),
+])
+def test_a_bad_setting_is_named_with_where_it_came_from(monkeypatch: pytest.MonkeyPatch, where: str, key: str,
+                                                         value: str, said: str) -> None:
+    from roleplay.errors import RoleplayError
+
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if where == "file":
+        path.write_text(f"{key} = {value}\n")
+    else:
+        monkeypatch.setenv(f"ROLEPLAY_{key}", value)
+    with pytest.raises(RoleplayError) as caught:
+        load_settings()
+    assert said.format(config=path) in str(caught.value)
+
+
+def test_environment_text_becomes_the_setting_s_kind(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+    monkeypatch.setenv("ROLEPLAY_OFFLINE", "yes")
+    monkeypatch.setenv("ROLEPLAY_RETRIES", "2")
+    monkeypatch.setenv("ROLEPLAY_TURN_DEADLINE", "12.5")
+    monkeypatch.setenv("ROLEPLAY_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ROLEPLAY_NOT_A_SETTING", "ignored")
+    s = load_settings(model="openai/x")
+    assert (s.offline, s.retries, s.turn_deadline, s.database()) == (True, 2, 12.5, tmp_path / "roleplay.db")
+    assert not s.online
+    assert s.replace(offline=False).online
+    with pytest.raises(ValueError, match="retries"):
+        s.replace(retries=-1)
+
+
+def test_starting_the_app_does_not_import_pydantic_or_yaml() -> None:
+    """Home's first paint comes before pydantic and YAML are needed (they cost a third of it)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, roleplay.cli, roleplay.settings, roleplay.store, roleplay.app.app, "
+            "roleplay.app.screens.home, roleplay.catalog; "
+            "roleplay.settings.load_settings(); "
+            "print(sorted(m for m in ('pydantic', 'yaml', 'litellm') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stderr

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 
-from .. import library
+from .. import catalog
 from ..errors import RoleplayError
 from ..settings import Settings
 from ..store import Rep, Store
 from .commands import RoleplayCommands
 from .guard import Guarded
+
+if TYPE_CHECKING:
+    from .. import library
 
 BUG_EXIT = 70
 """The app's exit code after a bug (as the command line's)."""
@@ -43,7 +47,17 @@ class RoleplayApp(Guarded, App[int]):
         super().__init__()
         self.settings = settings
         self.store = store or Store(settings.database())
-        self.lib = lib if lib is not None else library.load()
+        self._lib = lib
+        self.catalog: list[catalog.Row] | None = None
+        """What home lists: saved rows until the library is read, then rows from it."""
+        if lib is not None:  # given by the caller (tests, `practice`): nothing to save
+            self.catalog = catalog.rows_of(lib)
+        else:
+            from ..folders import default_folders
+
+            self.catalog = catalog.saved_rows(self._catalog_file(), default_folders())
+            if self.catalog is None:
+                self.lib  # noqa: B018 - nothing saved (or the files changed): read the library now
         self.rep: Rep | None = None
         self.start_session = session
         self.exit_after_paint = exit_after_paint
@@ -51,6 +65,28 @@ class RoleplayApp(Guarded, App[int]):
         theme = self.store.pref("theme")
         if theme in ("textual-dark", "textual-light"):
             self.theme = theme
+
+    # ---- the library: home paints from the saved catalogue, the files are read just after
+    def _catalog_file(self) -> Path:
+        return self.store.path.with_name("catalog.json")
+
+    @property
+    def lib(self):  # noqa: ANN201 - library.Library
+        """The scenarios, rubrics and personas, read from their files the first time they are needed."""
+        if self._lib is None:
+            from .. import library
+
+            self._lib = library.load()
+            rows = catalog.rows_of(self._lib)
+            if rows != self.catalog:  # nothing saved yet, or a file changed since it was
+                catalog.save_rows(self._catalog_file(), library.default_folders(), rows)
+                painted, self.catalog = self.catalog is not None, rows
+                if painted:
+                    self.refresh_home()
+        return self._lib
+
+    def _read_library(self) -> None:
+        self.lib  # noqa: B018 - read now, after the first paint, not when the rep presses Enter
 
     # ---- problems: a RoleplayError is said and the app goes on; anything else is a bug
     def show_problem(self, problem: RoleplayError) -> None:
@@ -113,6 +149,7 @@ class RoleplayApp(Guarded, App[int]):
             self.push_screen(PracticeScreen(self.start_session))
         else:
             self.push_screen(HomeScreen())
+        self.call_after_refresh(self._read_library)
         if self.exit_after_paint:
             self.call_after_refresh(self.exit, 0)
         elif self.settings.online:
@@ -168,7 +205,7 @@ class RoleplayApp(Guarded, App[int]):
         def chosen(model: str | None) -> None:
             if model is None:
                 return
-            self.settings = self.settings.model_copy(update={"model": model or None, "offline": not model})
+            self.settings = self.settings.replace(model=model or None, offline=not model)
             self.notify("Offline practice." if not model else f"Using {model} from the next session. "
                         "Run 'roleplay doctor' to check it answers.")
             self.refresh_home()

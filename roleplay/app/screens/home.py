@@ -75,6 +75,7 @@ class RecentTable(DataTable):
 
 class HomeScreen(Guarded, Screen):
     filled_for: tuple = ()
+    skills_shown: list[str] = []  # noqa: RUF012 - replaced, never changed in place
     BINDINGS = [
         Binding("f2,ctrl+r", "app.switch_rep", "Switch rep"),
         Binding("f3,ctrl+g", "app.progress", "Progress"),
@@ -102,8 +103,6 @@ class HomeScreen(Guarded, Screen):
         table.add_column("The buyer says")
         recent = self.query_one("#recent", DataTable)
         recent.add_columns("When", "Scenario", "Level", "Score", "Outcome")
-        skills = sorted({k for e in self.app.lib.usable_scenarios() for k in e.model.skills})
-        self.query_one("#skill", Select).set_options([(k, k) for k in skills])
         self.refresh_data()
         table.focus()
         if self.app.rep is None:
@@ -112,6 +111,14 @@ class HomeScreen(Guarded, Screen):
             self.call_after_refresh(self.offer_resume)
 
     def refresh_data(self) -> None:
+        skills = sorted({k for row in self.app.catalog for k in row.skills})
+        if skills != self.skills_shown:  # the first fill, or a library file changed the skills
+            select = self.query_one("#skill", Select)
+            chosen = select.value
+            select.set_options([(k, k) for k in skills])
+            self.skills_shown = skills
+            if chosen in skills:
+                select.value = chosen
         self.fill_scenarios()
         self.fill_status()
         self.fill_recent()
@@ -151,20 +158,15 @@ class HomeScreen(Guarded, Screen):
             current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         table.clear()
         found = []
-        for entry in self.app.lib.usable_scenarios():
-            s = entry.model
-            if isinstance(skill, str) and skill not in s.skills:
+        for row in self.app.catalog:
+            if isinstance(skill, str) and skill not in row.skills:
                 continue
-            name = " ".join([s.id.replace("-", " "), s.title, " ".join(s.skills)]).lower()
-            persona = self.app.lib.persona_of(s)
-            objections = " ".join(o.line for o in persona.objections) if persona else ""
-            rest = " ".join([s.summary, s.rep_brief.price, s.objective.milestone, objections]).lower()
-            if words and not all(w in name or w in rest for w in words):
+            if words and not all(w in row.name_words or w in row.other_words for w in words):
                 continue
             # scenarios whose name or skills match come before those matched only in their text
-            found.append((0 if all(w in name for w in words) else 1, s.id, s))
-        for _, _, s in sorted(found):
-            table.add_row(moment(s.id), s.title.strip('"'), key=s.id)
+            found.append((0 if all(w in row.name_words for w in words) else 1, row.id, row))
+        for _, _, row in sorted(found, key=lambda f: f[:2]):
+            table.add_row(moment(row.id), row.title.strip('"'), key=row.id)
         if table.row_count == 0:
             self.query_one("#detail", Static).update("No scenario matches. Try another word, or clear the search.")
         elif current is not None and current in table.rows:
@@ -201,10 +203,9 @@ class HomeScreen(Guarded, Screen):
 
     @on(DataTable.RowHighlighted, "#scenarios")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        entry = self.app.lib.scenarios.get(str(event.row_key.value))
-        if entry is None:
+        s = next((row for row in self.app.catalog if row.id == str(event.row_key.value)), None)
+        if s is None:
             return
-        s = entry.model
         summary = " ".join(s.summary.split())
         if len(summary) > 140:
             summary = summary[:139].rsplit(" ", 1)[0].rstrip(",;:") + "…"
