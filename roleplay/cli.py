@@ -242,13 +242,18 @@ def cmd_grade(args: argparse.Namespace) -> int:
     rubric = _grade_rubric(args)
     # provider retries are said on stderr, so --json output stays clean
     _, judge, _ = players(settings, notice=lambda m: print(f"({m})", file=sys.stderr, flush=True))
-    graded, call_grades, card = asyncio.run(grade_transcript(turns, rubric, judge))
+    graded, call_grades, card = asyncio.run(grade_transcript(turns, rubric, judge, deadline=_deadline(settings)))
     if args.json:
         print(json.dumps(grades_json(rubric.id, card.score, graded, call_grades), indent=2))
         return 0
     print(f"{rubric.title}: {_grading_label(settings)}")
     _grade_report(rubric, settings, graded, card)
     return 0
+
+
+def _deadline(settings) -> float | None:  # noqa: ANN001 - Settings
+    """Seconds the judge has for each turn of a pasted call: the turn deadline, with a model."""
+    return settings.turn_deadline if settings.online else None
 
 
 def _grade_batch(args: argparse.Namespace, settings, paths: list[Path]) -> int:  # noqa: ANN001
@@ -273,7 +278,7 @@ def _grade_batch(args: argparse.Namespace, settings, paths: list[Path]) -> int: 
         except TranscriptError as exc:
             return None, str(exc)
         try:
-            return await grade_transcript(turns, rubric, judge), None
+            return await grade_transcript(turns, rubric, judge, deadline=_deadline(settings)), None
         except Exception as exc:  # one bad file never stops the others, nor ends in a traceback
             return None, f"{path}: could not be graded: {exc or type(exc).__name__}"
 
@@ -489,7 +494,7 @@ def _doctor_judge(settings) -> int:  # noqa: ANN001 - Settings
             print(f"\r  {done} of {total} lines graded", end="" if done < total else "\n",
                   file=sys.stderr, flush=True)
     judge = LLMJudge(LLM(settings), model, fail_fast=True)
-    result = asyncio.run(check_judge(rubrics, judge, progress=progress))
+    result = asyncio.run(check_judge(rubrics, judge, progress=progress, deadline=settings.turn_deadline))
     if result.unreachable:
         done = f" after {result.total} of {count} lines" if result.total else ""
         print(f"\nThe judge model could not be reached{done}: {result.unreachable}")

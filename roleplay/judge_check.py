@@ -129,8 +129,12 @@ async def grade_example(judge: LLMJudge, rubric: Rubric, c: Criterion, line: str
 
 
 async def check_judge(rubrics: Iterable[Rubric], judge: LLMJudge, *, concurrency: int = 4,
-                      progress: Callable[[int, int], None] | None = None) -> JudgeCheck:
-    """Grade every example with `judge` (made with fail_fast=True) and count the agreement."""
+                      progress: Callable[[int, int], None] | None = None,
+                      deadline: float | None = None) -> JudgeCheck:
+    """Grade every example with `judge` (made with fail_fast=True) and count the agreement.
+
+    `deadline`: seconds each example may take, retries included; a judge that takes longer is
+    reported as not answering and the check stops (as for a provider that can't be reached)."""
     from .llm.client import ProviderError
 
     rubrics = list(rubrics)
@@ -140,7 +144,11 @@ async def check_judge(rubrics: Iterable[Rubric], judge: LLMJudge, *, concurrency
 
     async def one(i: int) -> None:
         async with gate:
-            results[i] = await grade_example(judge, *items[i])
+            try:
+                results[i] = await asyncio.wait_for(grade_example(judge, *items[i]), deadline)
+            except TimeoutError:
+                raise ProviderError(f"the judge did not answer within {deadline:g} seconds "
+                                    "(turn_deadline)", kind="timeout") from None
         if progress:
             progress(len(results), len(items))
 

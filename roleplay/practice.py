@@ -13,7 +13,7 @@ from typing import Any
 from .engine import scorecard as scorecards
 from .engine.buyer import Buyer, LLMBuyer, OfflineBuyer
 from .engine.grading import analyse, applies, effective, looks_like_objection, signal_grades
-from .engine.judge import Judge, LLMJudge, OfflineJudge
+from .engine.judge import Judge, LLMJudge, OfflineJudge, ungraded
 from .engine.records import Grade, Turn
 from .models import Rubric
 from .settings import Settings
@@ -60,11 +60,23 @@ def recommender(lib, current: str) -> Callable[[str], str | None]:  # noqa: ANN0
     return pick
 
 
-async def grade_transcript(turns_in: list[Any], rubric: Rubric, judge: Judge,
-                           concurrency: int = 4) -> tuple[list[Turn], list[Grade], scorecards.Scorecard]:
-    """Grade every rep turn of an existing call against every criterion that applies."""
+async def grade_transcript(turns_in: list[Any], rubric: Rubric, judge: Judge, concurrency: int = 4,
+                           deadline: float | None = None) -> tuple[list[Turn], list[Grade], scorecards.Scorecard]:
+    """Grade every rep turn of an existing call against every criterion that applies.
+
+    `deadline`: seconds the judge has for each turn (and for the whole-call criteria), retries
+    included, as in practice; what it has not answered by then is ungraded, with why."""
     turns = [Turn(index=i, speaker=t.speaker, text=t.text) for i, t in enumerate(turns_in)]
     gate = asyncio.Semaphore(concurrency)
+
+    async def judged(criteria: list, call) -> list[Grade]:  # noqa: ANN001 - the judge's coroutine
+        if deadline is None:
+            return await call
+        try:
+            return await asyncio.wait_for(call, deadline)
+        except TimeoutError:
+            return ungraded(criteria, f"the judge did not answer within the {deadline:g}-second "
+                                      "deadline (turn_deadline)")
 
     async def grade(i: int) -> None:
         turn = turns[i]
@@ -76,11 +88,11 @@ async def grade_transcript(turns_in: list[Any], rubric: Rubric, judge: Judge,
         criteria = [c for c in rubric.criteria if applies(c, after_objection=after_objection)]
         async with gate:
             # No buyer state in a pasted call: the judge summarises the earlier turns from the words.
-            turn.grades += await judge.grade_turn(rubric, criteria, before, turn, context=None)
+            turn.grades += await judged(criteria, judge.grade_turn(rubric, criteria, before, turn, context=None))
 
     await asyncio.gather(*(grade(i) for i, t in enumerate(turns) if t.speaker == "rep"))
     end = [c for c in rubric.criteria if c.applies == "end-of-call"]
-    call_grades = await judge.grade_call(rubric, end, turns)
+    call_grades = await judged(end, judge.grade_call(rubric, end, turns))
     return turns, call_grades, scorecards.build(rubric, turns, call_grades,
                                                      flags=scorecards.flags_for(turns))
 

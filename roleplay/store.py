@@ -137,6 +137,14 @@ _UPGRADES: list[str] = [
 ]
 VERSION = len(_UPGRADES)
 
+SESSION_PREFS = ("clock", "draft")
+"""Prefs kept per session while it can be resumed, as 'NAME:SESSION_ID' (`session_pref_key`)."""
+
+
+def session_pref_key(name: str, session_id: str) -> str:
+    assert name in SESSION_PREFS, name
+    return f"{name}:{session_id}"
+
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -528,6 +536,19 @@ class Store:
                 " scorecard = ? WHERE id = ?",
                 (_now(), status, outcome, score, None if passed is None else int(passed),
                  json.dumps(scorecard), session_id))
+            self._forget_session_prefs()
+
+    def _forget_session_prefs(self) -> None:
+        # What a paused call keeps (its clock, the words typed but not sent) is kept only while
+        # the call can be resumed; this also clears what older versions left behind.
+        self.db.execute(
+            "DELETE FROM prefs WHERE (" + " OR ".join(f"key LIKE '{name}:%'" for name in SESSION_PREFS) + ")"
+            " AND substr(key, instr(key, ':') + 1) NOT IN (SELECT id FROM sessions WHERE status = 'active')")
+
+    def set_players(self, session_id: str, buyer: str, judge: str) -> None:
+        """Who plays the buyer and who grades, when a resumed session goes on with others."""
+        with self._tx():
+            self.db.execute("UPDATE sessions SET buyer = ?, judge = ? WHERE id = ?", (buyer, judge, session_id))
 
     def set_debrief(self, session_id: str, answers: dict[str, str]) -> None:
         with self._tx():
@@ -556,6 +577,7 @@ class Store:
         with self._tx():
             self.db.execute("UPDATE sessions SET status = 'abandoned', ended = ? WHERE id = ? "
                             "AND status = 'active'", (_now(), session_id))
+            self._forget_session_prefs()
 
     # reading
     _SELECT = ("SELECT s.*, r.name AS rep FROM sessions s JOIN reps r ON r.id = s.rep_id")

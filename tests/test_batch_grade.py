@@ -190,3 +190,47 @@ def test_the_batch_command_in_one_process(calls: Path, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     docs = [json.loads(line) for line in proc.stdout.splitlines()]
     assert len(docs) == 5 and docs[-1]["file"] == str(EXAMPLE_TXT)
+
+
+def test_a_judge_that_never_answers_leaves_turns_ungraded_at_the_deadline(tmp_path: Path, capsys,
+                                                                          monkeypatch) -> None:
+    """`grade` with a model judge that accepts and never answers: each turn waits one turn
+    deadline, then its judged criteria are ungraded with why; the signals still grade."""
+    import asyncio
+    import time
+
+    import httpx
+    import respx
+
+    from roleplay.llm.client import litellm
+
+    from . import fakeprovider as fp
+
+    monkeypatch.setenv("ROLEPLAY_MODEL", fp.MODEL)
+    monkeypatch.setenv("ROLEPLAY_API_BASE", fp.BASE)
+    monkeypatch.setenv("ROLEPLAY_TURN_DEADLINE", "0.5")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-grade")
+    litellm().in_memory_llm_clients_cache.flush_cache()
+
+    async def forever(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(3600)
+        raise AssertionError("unreachable")
+
+    call = tmp_path / "call.txt"
+    call.write_text("Buyer: That's more than double what we pay now.\n"
+                    "Rep: That's a fair reaction. What are you comparing it to?\n"
+                    "Buyer: The licence alone.\n"
+                    "Rep: Could we get 30 minutes with you and Mark on Thursday at 10?\n")
+    started = time.monotonic()
+    with respx.mock(using="httpx", assert_all_called=False) as mock:
+        mock.post(fp.URL).mock(side_effect=forever)
+        code = main(["grade", str(call), "--rubric", "objection-handling", "--json"])
+    took = time.monotonic() - started
+    litellm().in_memory_llm_clients_cache.flush_cache()
+    assert code == 0
+    assert took < 4, took  # two turns at once, then the call: about two deadlines
+    data = json.loads(capsys.readouterr().out)
+    judged = [g for t in data["turns"] for g in t["grades"] if g["source"] == "judge"]
+    assert judged and all(g["verdict"] == "ungraded" and g["score"] is None for g in judged)
+    assert all("0.5-second deadline" in g["reason"] for g in judged)
+    assert any(g["source"] == "signal" and g["verdict"] == "pass" for t in data["turns"] for g in t["grades"])

@@ -173,3 +173,24 @@ def test_the_bar_is_80_percent() -> None:
     assert TRUST_BAR == 0.8
     assert check(8, 10).trusted and not check(7, 10).trusted
     assert not JudgeCheck([], unreachable="down").trusted
+
+
+def test_a_judge_that_never_answers_stops_the_check_at_the_turn_deadline(provider, labels, capsys,
+                                                                         monkeypatch) -> None:
+    """Before: the check waited first_token_timeout x (retries + 1) per line, with no end in view."""
+    import asyncio
+    import time
+
+    monkeypatch.setenv("ROLEPLAY_TURN_DEADLINE", "0.5")
+    monkeypatch.setenv("ROLEPLAY_FIRST_TOKEN_TIMEOUT", "30")
+
+    async def forever(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(3600)
+        raise AssertionError("unreachable")
+
+    provider.route = forever
+    started = time.monotonic()
+    code, out = doctor(capsys)
+    assert time.monotonic() - started < 5
+    assert code == 1
+    assert "could not be reached" in out and "did not answer within 0.5 seconds (turn_deadline)" in out

@@ -100,6 +100,29 @@ async def test_a_model_session_resumed_without_a_model_says_it_goes_on_offline(l
     session.store.close()
 
 
+async def test_the_export_of_a_model_session_resumed_offline_names_both(lib, tmp_path, provider) -> None:
+    """Before: the export still said the model played the buyer and graded the whole call."""
+    from roleplay.practice import export_json, export_markdown
+
+    session = model_session(lib, tmp_path)
+    async for _ in session.say(LINE):
+        pass
+    again = Session.resume(session.store, session.id, session.setup, buyer=OfflineBuyer(),
+                           judge=OfflineJudge(), llm=None)
+    async for _ in again.say("What does a spoiled load cost you?"):
+        pass
+    row = session.store.session(session.id)
+    assert row.buyer == f"model: {fp.MODEL}, then {OfflineBuyer.label} from rep turn 2"
+    assert row.judge == f"model judge: {fp.MODEL}, then {OfflineJudge.label} from rep turn 2"
+    md = export_markdown(session.store, row)
+    assert f"- Buyer: model: {fp.MODEL}, then offline practice" in md
+    assert export_json(session.store, row)["session"]["judge"] == row.judge
+    # resumed again offline: nothing more to add
+    Session.resume(session.store, session.id, session.setup, buyer=OfflineBuyer(), judge=OfflineJudge())
+    assert session.store.session(session.id).buyer == row.buyer
+    session.store.close()
+
+
 async def test_plain_says_it_too_when_resumed_offline(lib, tmp_path, provider) -> None:
     session = model_session(lib, tmp_path)
     async for _ in session.say(LINE):

@@ -452,3 +452,22 @@ def test_plain_mode_prints_a_turn_it_could_not_save(tmp_path, monkeypatch) -> No
     with pytest.raises(StoreError):
         asyncio.run(plain.run(session, "offline", out=out, inp=inp))
     assert "What are you comparing it to?" in out.getvalue().split("not saved")[-1]
+
+
+async def test_a_paused_call_s_clock_and_draft_are_kept_until_it_ends(lib, store) -> None:
+    """Before: every call's clock and draft stayed in prefs for ever, one pair per session."""
+    from roleplay.store import session_pref_key
+
+    rep = store.rep("Ana")
+    store.set_pref("rep", "Ana")
+    store.set_pref("skip-plan:Ana", "yes")
+    setup = Setup.from_library(lib, "price-objection", "medium")
+    ended, abandoned, paused = (Session.begin(setup, store, rep, seed=s) for s in (1, 2, 3))
+    for s in (ended, abandoned, paused):
+        store.set_pref(session_pref_key("clock", s.id), "42")
+        store.set_pref(session_pref_key("draft", s.id), "half a sentence")
+    store.set_pref("clock:01OLDSESSIONFINISHEDLONGAGO", "7")  # left by an older version
+    await ended.end()
+    store.abandon(abandoned.id)
+    keys = {r[0] for r in store.db.execute("SELECT key FROM prefs")}
+    assert keys == {"rep", "skip-plan:Ana", f"clock:{paused.id}", f"draft:{paused.id}"}

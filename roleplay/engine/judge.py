@@ -102,7 +102,7 @@ class Judge(Protocol):
                          history: list[Turn], *, context: JudgeContext | None = None) -> list[Grade]: ...
 
 
-def _ungraded(criteria: list[Criterion], reason: str) -> list[Grade]:
+def ungraded(criteria: list[Criterion], reason: str) -> list[Grade]:
     # Every criterion: where a signal decided, its grade still counts (see grading.effective).
     return [Grade(criterion=c.id, verdict="ungraded", score=None, reason=reason, source="judge")
             for c in criteria]
@@ -115,11 +115,11 @@ class OfflineJudge:
 
     async def grade_turn(self, rubric: Rubric, criteria: list[Criterion], history: list[Turn],
                          turn: Turn, *, context: JudgeContext | None = None) -> list[Grade]:
-        return _ungraded(criteria, "needs a model judge (offline)")
+        return ungraded(criteria, "needs a model judge (offline)")
 
     async def grade_call(self, rubric: Rubric, criteria: list[Criterion],
                          history: list[Turn], *, context: JudgeContext | None = None) -> list[Grade]:
-        return _ungraded(criteria, "needs a model judge (offline)")
+        return ungraded(criteria, "needs a model judge (offline)")
 
 
 _SPACE = re.compile(r"\s+")

@@ -198,7 +198,18 @@ class Session:
         if usage is not None:  # carry on counting from what the session already used
             usage.prompt_tokens, usage.completion_tokens, usage.cost = (
                 row.prompt_tokens, row.completion_tokens, row.cost)
-        was = (row.buyer or "").removeprefix("model: ").strip()
+        # Went on with another buyer or judge (a model session resumed offline): the record
+        # and its exports name both, not only the one the call began with.
+        next_turn = sum(t.speaker == "rep" for t in turns) + 1
+
+        def went_on(was: str, now: str) -> str:
+            last = was.rsplit(", then ", 1)[-1].split(" from rep turn ")[0]
+            return was if last == now else f"{was}, then {now} from rep turn {next_turn}"
+
+        players = went_on(row.buyer, session.buyer.label), went_on(row.judge, session.judge.label)
+        if players != (row.buyer, row.judge):
+            store.set_players(row.id, *players)
+        was = (row.buyer or "").removeprefix("model: ").split(",")[0].strip()
         if (row.buyer or "").startswith("model:") and not session.buyer.label.startswith("model:"):
             session.notes.append(
                 f"This session was started with {was}; no model is configured now, so it goes on "

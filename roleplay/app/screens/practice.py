@@ -143,7 +143,9 @@ class PracticeScreen(Guarded, Screen):
 
     # ---- what a resume brings back: the call clock and the words typed but not sent
     def _keys(self) -> tuple[str, str]:
-        return f"clock:{self.session.id}", f"draft:{self.session.id}"
+        from ...store import session_pref_key
+
+        return session_pref_key("clock", self.session.id), session_pref_key("draft", self.session.id)
 
     def restore(self) -> None:
         clock, draft = self._keys()
@@ -161,7 +163,9 @@ class PracticeScreen(Guarded, Screen):
 
     def remember(self, *, clock_every: int = 0) -> None:
         """Save the clock (when it moved by `clock_every` seconds or more) and the unsent words,
-        in the store's prefs, so a pause, a quit or a crash keeps both."""
+        in the store's prefs, so a pause, a quit or a crash keeps both (until the call ends)."""
+        if self.session.over:
+            return
         clock, draft = self._keys()
         secs = int(monotonic() - self.started)
         text = "" if self.session.over else self.query_one("#say", SayBox).text
