@@ -36,7 +36,7 @@ from .errors import NotFound, StoreError
 
 if TYPE_CHECKING:  # the records (pydantic models) are imported where turns are read back, not
     # when the store opens: home's first paint reads rows only, before pydantic is loaded.
-    from .engine.records import Grade, Turn
+    from .engine.records import Grade, Mark, Turn
 
 CALL = -1
 """turn index under which grades on the whole call (end-of-call criteria) are kept"""
@@ -134,6 +134,34 @@ _UPGRADES: list[str] = [
     """
     ALTER TABLE sessions ADD COLUMN usage_unknown TEXT NOT NULL DEFAULT '';
     """,
+    # 7: practising together: who typed each turn, a team session's calls, an observer's marks
+    """
+    ALTER TABLE turns ADD COLUMN author TEXT;
+    CREATE TABLE teams (
+        id TEXT PRIMARY KEY,
+        mode TEXT NOT NULL,
+        reps TEXT NOT NULL,
+        scenario_id TEXT NOT NULL,
+        difficulty TEXT NOT NULL,
+        seed INTEGER NOT NULL,
+        buyer_player TEXT,
+        started TEXT NOT NULL
+    );
+    ALTER TABLE sessions ADD COLUMN team_id TEXT REFERENCES teams(id);
+    ALTER TABLE sessions ADD COLUMN mode TEXT NOT NULL DEFAULT 'solo';
+    CREATE INDEX sessions_by_team ON sessions(team_id);
+    CREATE TABLE marks (
+        id INTEGER PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        turn_idx INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        criterion TEXT,
+        note TEXT NOT NULL DEFAULT '',
+        observer TEXT NOT NULL DEFAULT '',
+        created TEXT NOT NULL
+    );
+    CREATE INDEX marks_by_session ON marks(session_id, turn_idx);
+    """,
 ]
 VERSION = len(_UPGRADES)
 
@@ -188,9 +216,26 @@ class SessionRow:
     prompt_tokens: int | None  # None: unknown (the provider sent no count)
     completion_tokens: int | None
     cost: float | None  # None: unknown (no price for the model)
+    team_id: str | None = None  # the team session this call was part of (None: practised alone)
+    mode: str = "solo"  # solo, hot-seat or tag-team
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+@dataclass
+class TeamRow:
+    """A team session: the reps in the room, the scenario they took, and the calls it made."""
+
+    id: str
+    mode: str  # hot-seat (each rep a call of their own) or tag-team (one call, turns shared)
+    reps: list[str]
+    scenario_id: str
+    difficulty: str
+    seed: int
+    buyer_player: str | None  # the colleague who played the buyer, if one did
+    started: str
+    session_ids: list[str]
 
 
 # ---- ids
@@ -454,15 +499,61 @@ class Store:
     # sessions
     def start_session(self, *, rep: Rep, scenario_id: str, scenario_title: str, rubric_id: str,
                       difficulty: str, buyer: str, judge: str, seed: int, state: dict,
-                      plan: dict | None = None) -> str:
+                      plan: dict | None = None, team_id: str | None = None, mode: str = "solo") -> str:
         sid = new_session_id()
         with self._tx():
             self.db.execute(
                 "INSERT INTO sessions(id, rep_id, scenario_id, scenario_title, rubric_id, difficulty,"
-                " buyer, judge, seed, started, state, plan) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                " buyer, judge, seed, started, state, plan, team_id, mode)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (sid, rep.id, scenario_id, scenario_title, rubric_id, difficulty, buyer, judge, seed,
-                 _now(), json.dumps(state), json.dumps(plan) if plan else None))
+                 _now(), json.dumps(state), json.dumps(plan) if plan else None, team_id, mode))
         return sid
+
+    # team sessions: several reps, one scenario, one screen
+    def start_team(self, *, mode: str, reps: list[str], scenario_id: str, difficulty: str, seed: int,
+                   buyer_player: str | None = None) -> str:
+        tid = new_session_id()
+        with self._tx():
+            self.db.execute(
+                "INSERT INTO teams(id, mode, reps, scenario_id, difficulty, seed, buyer_player, started)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (tid, mode, json.dumps(reps), scenario_id, difficulty, seed, buyer_player, _now()))
+        return tid
+
+    def team(self, team_id: str) -> TeamRow | None:
+        r = self.db.execute("SELECT * FROM teams WHERE id = ?", (team_id,)).fetchone()
+        if r is None:
+            return None
+        ids = [x[0] for x in self.db.execute("SELECT id FROM sessions WHERE team_id = ? ORDER BY started, id",
+                                             (team_id,))]
+        return TeamRow(id=r["id"], mode=r["mode"], reps=json.loads(r["reps"]), scenario_id=r["scenario_id"],
+                       difficulty=r["difficulty"], seed=r["seed"], buyer_player=r["buyer_player"],
+                       started=r["started"], session_ids=ids)
+
+    # an observer's marks on turns
+    def add_mark(self, session_id: str, turn_index: int, kind: str, *, note: str = "",
+                 criterion: str | None = None, observer: str = "") -> Mark:
+        from .engine.records import Mark
+
+        with self._tx():
+            cur = self.db.execute(
+                "INSERT INTO marks(session_id, turn_idx, kind, criterion, note, observer, created)"
+                " VALUES (?,?,?,?,?,?,?)", (session_id, turn_index, kind, criterion, note, observer, _now()))
+        return Mark(id=cur.lastrowid, turn=turn_index, kind=kind, criterion=criterion, note=note,
+                    observer=observer)
+
+    def remove_mark(self, mark_id: int) -> None:
+        with self._tx():
+            self.db.execute("DELETE FROM marks WHERE id = ?", (mark_id,))
+
+    def marks(self, session_id: str) -> list[Mark]:
+        from .engine.records import Mark
+
+        return [Mark(id=r["id"], turn=r["turn_idx"], kind=r["kind"], criterion=r["criterion"], note=r["note"],
+                     observer=r["observer"])
+                for r in self.db.execute("SELECT * FROM marks WHERE session_id = ? ORDER BY turn_idx, id",
+                                         (session_id,))]
 
     def add_turn(self, session_id: str, turn: Turn, state: dict | None = None,
                  past: dict | None = None) -> None:
@@ -471,9 +562,9 @@ class Store:
         with self._tx():
             self.db.execute(
                 "INSERT OR REPLACE INTO turns(session_id, idx, speaker, text, note, interrupted,"
-                " hint_used, created) VALUES (?,?,?,?,?,?,?,?)",
+                " hint_used, created, author) VALUES (?,?,?,?,?,?,?,?,?)",
                 (session_id, turn.index, turn.speaker, turn.text, turn.note, int(turn.interrupted),
-                 int(turn.hint_used), _now()))
+                 int(turn.hint_used), _now(), turn.author))
             self._put_grades(session_id, turn.index, turn.grades)
             if past is not None:
                 self.db.execute("INSERT OR REPLACE INTO past_states(session_id, turn_idx, state) VALUES (?,?,?)",
@@ -487,6 +578,7 @@ class Store:
             self.db.execute("DELETE FROM turns WHERE session_id = ? AND idx >= ?", (session_id, index))
             self.db.execute("DELETE FROM grades WHERE session_id = ? AND turn_idx >= ?", (session_id, index))
             self.db.execute("DELETE FROM past_states WHERE session_id = ? AND turn_idx >= ?", (session_id, index))
+            self.db.execute("DELETE FROM marks WHERE session_id = ? AND turn_idx >= ?", (session_id, index))
             self.db.execute("UPDATE sessions SET state = ? WHERE id = ?", (json.dumps(state), session_id))
 
     def past_states(self, session_id: str, limit: int) -> list[dict]:
@@ -583,7 +675,7 @@ class Store:
     _SELECT = ("SELECT s.*, r.name AS rep FROM sessions s JOIN reps r ON r.id = s.rep_id")
     _LIGHT = ("SELECT s.id, r.name AS rep, s.scenario_id, s.scenario_title, s.rubric_id, s.difficulty,"
               " s.buyer, s.judge, s.seed, s.started, s.ended, s.status, s.outcome, s.score, s.passed,"
-              " s.prompt_tokens, s.completion_tokens, s.cost, s.usage_unknown"
+              " s.prompt_tokens, s.completion_tokens, s.cost, s.usage_unknown, s.team_id, s.mode"
               " FROM sessions s JOIN reps r ON r.id = s.rep_id")
 
     def _row(self, r: sqlite3.Row) -> SessionRow:
@@ -598,7 +690,9 @@ class Store:
             outcome=r["outcome"], score=r["score"],
             passed=None if r["passed"] is None else bool(r["passed"]),
             scorecard=j("scorecard"), state=j("state") or {}, debrief=j("debrief"),
-            plan=j("plan"), **self._usage(r))
+            plan=j("plan"), **self._usage(r),
+            team_id=r["team_id"] if "team_id" in r.keys() else None,
+            mode=r["mode"] if "mode" in r.keys() else "solo")
 
     @staticmethod
     def _usage(r: sqlite3.Row) -> dict[str, Any]:
@@ -702,7 +796,7 @@ class Store:
                 evidence=json.loads(g["evidence"]), reason=g["reason"], source=g["source"]))
         return [Turn(index=t["idx"], speaker=t["speaker"], text=t["text"], note=t["note"],
                      interrupted=bool(t["interrupted"]), hint_used=bool(t["hint_used"]),
-                     grades=grades.get(t["idx"], []))
+                     grades=grades.get(t["idx"], []), author=t["author"])
                 for t in self.db.execute("SELECT * FROM turns WHERE session_id = ? ORDER BY idx",
                                          (session_id,))]
 

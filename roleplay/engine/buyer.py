@@ -283,3 +283,19 @@ class LLMBuyer:
         async for piece in self.llm.stream(messages, model=self.model, temperature=0.8):
             yield piece
 
+
+
+class HumanBuyer(OfflineBuyer):
+    """A colleague plays the buyer from the persona card: the lines are typed, never generated.
+
+    The state still moves as it would for a scripted buyer, and the script's line for each move
+    is offered as a suggestion (`Session.cue`); the colleague says it in their own words."""
+
+    def __init__(self, name: str):
+        self.name = " ".join(name.split()) or "a colleague"
+        self.label = f"colleague: {self.name} (played from the persona card)"
+
+    async def reply(self, ctx: BuyerContext, state: BuyerState, move: Move, history: list[Turn],
+                    seed: int) -> AsyncIterator[str]:
+        raise RuntimeError("a colleague's lines are typed (Session.buyer_says), not generated")
+        yield ""  # pragma: no cover - makes this an async generator

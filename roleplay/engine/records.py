@@ -40,6 +40,24 @@ class Turn(BaseModel):
     interrupted: bool = Field(False, description="The reply was cut off mid-stream.")
     note: str = Field("", description="Stage direction shown instead of or beside text, e.g. 'No reply. Four days pass.'")
     hint_used: bool = Field(False, description="The rep asked for a hint before this turn.")
+    author: str | None = Field(None, description="Who typed it: the rep's name on a rep turn; on a buyer "
+                               "turn, the colleague playing the buyer (None: the model or the script).")
+
+
+MarkKind = Literal["good", "missed", "note"]
+
+
+class Mark(BaseModel):
+    """An observer's mark on one turn: good, missed, or a note; about one criterion or the turn."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: int | None = None
+    turn: int = Field(ge=0, description="The index of the turn marked.")
+    kind: MarkKind
+    criterion: str | None = Field(None, description="The rubric criterion the mark is about (None: the turn).")
+    note: str = ""
+    observer: str = ""
 
 
 class TranscriptIn(BaseModel):

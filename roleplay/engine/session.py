@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from ..models import Criterion, Difficulty, Persona, Rubric, Scenario
 from ..store import CALL, Rep, Store
 from . import scorecard as scorecards
-from .buyer import Buyer, BuyerContext, OfflineBuyer, silence_note
+from .buyer import Buyer, BuyerContext, HumanBuyer, OfflineBuyer, silence_note
 from .grading import analyse, applies, signal_grades
 from .judge import Judge, JudgeContext, OfflineJudge
-from .records import Grade, Turn
+from .records import Grade, Mark, Turn
 from .state import BuyerState, Move, advance, start
 
 
@@ -102,7 +102,28 @@ class CallOver:
     outcome: str
 
 
-Event = RepTurnSaved | BuyerPiece | BuyerTurnSaved | JudgeGrades | Notice | ReplyFailed | CallOver
+@dataclass
+class BuyerCue:
+    """For a colleague playing the buyer: what the persona would do now, and a line to start from.
+
+    A suggestion, never forced: the colleague types the buyer's line in their own words. What
+    the state decided stands (a fact the persona would reveal now counts as revealed; a buyer
+    who would walk away ends the call after the colleague's line)."""
+
+    move: str  # the move's kind (see state.MoveKind)
+    do: str  # what to do, in a sentence for the colleague
+    line: str  # the scripted line for it, to say in their own words
+    trust: int
+    trust_to_agree: int
+    patience: int
+    ends_call: bool
+
+
+Event = RepTurnSaved | BuyerPiece | BuyerTurnSaved | JudgeGrades | Notice | ReplyFailed | CallOver | BuyerCue
+
+MODES = ("solo", "hot-seat", "tag-team")
+"""How a session is practised: one rep; reps taking the same call in turn, each a call of their own;
+reps sharing one call, turn by turn."""
 
 
 def _move_json(move: Move) -> dict:
@@ -140,12 +161,68 @@ class Session:
     notes: list[str] = field(default_factory=list)  # said to the rep before the next turn (e.g. on resume)
     turn_deadline: float | None = None  # seconds; the model's setting when None (offline: no deadline)
     max_reply_chars: int | None = None  # the model's setting when None
+    mode: str = "solo"
+    reps: list[Rep] = field(default_factory=list)  # everyone who types rep turns (solo: the rep)
+    typing: Rep | None = None  # who types the next rep turn
+    team_id: str | None = None
+
+    def __post_init__(self) -> None:
+        self.reps = self.reps or [self.rep]
+        self.typing = self.typing or self.reps[0]
+
+    @property
+    def buyer_player(self) -> str | None:
+        """The colleague playing the buyer, if one is (their lines are typed, not generated)."""
+        return self.buyer.name if isinstance(self.buyer, HumanBuyer) else None
+
+    # ---- who types
+    def hand_over(self, name: str | None = None) -> Rep:
+        """The next rep in the room types from now on (or the one named). Tag team hands over
+        after every rep turn by itself; this is the key that does it early, or skips someone."""
+        if name is None:
+            at = next((i for i, r in enumerate(self.reps) if r.id == self.typing.id), -1)
+            self.typing = self.reps[(at + 1) % len(self.reps)]
+            return self.typing
+        wanted = " ".join(name.split()).lower()
+        found = next((r for r in self.reps if r.name.lower() == wanted), None)
+        if found is None:
+            found = next((r for r in self.reps if r.name.lower().startswith(wanted)), None) if wanted else None
+        if found is None:
+            raise LookupError(f"{name.strip() or 'nobody'} is not in this session "
+                              f"(here: {', '.join(r.name for r in self.reps)})")
+        self.typing = found
+        return found
+
+    # ---- an observer's marks
+    def mark(self, kind: str, *, turn: int | None = None, note: str = "", criterion: str | None = None,
+             observer: str = "") -> Mark:
+        """Mark a rep turn good or missed, or leave a note on it (the last rep turn when `turn` is
+        None). Kept with the turn; the debrief sets marks beside the grader's verdicts."""
+        if kind not in ("good", "missed", "note"):
+            raise ValueError(f"a mark is good, missed or note, not {kind!r}")
+        if kind == "note" and not note.strip():
+            raise ValueError("a note needs some words")
+        reps = [t for t in self.turns if t.speaker == "rep"]
+        target = reps[-1] if turn is None and reps else next((t for t in self.turns if t.index == turn), None)
+        if target is None:
+            raise LookupError("there is no rep turn to mark yet" if turn is None else f"there is no turn {turn}")
+        if target.speaker != "rep":
+            raise LookupError(f"turn {target.index} is the buyer's; marks are for the rep's turns")
+        if criterion is not None and criterion not in {c.id for c in self.setup.rubric.criteria}:
+            raise LookupError(f"no criterion '{criterion}' in the rubric "
+                              f"(it has: {', '.join(c.id for c in self.setup.rubric.criteria)})")
+        return self.store.add_mark(self.id, target.index, kind, note=note.strip(), criterion=criterion,
+                                   observer=observer)
+
+    def marks(self) -> list[Mark]:
+        return self.store.marks(self.id)
 
     # ---- starting and resuming
     @classmethod
     def begin(cls, setup: Setup, store: Store, rep: Rep, *, buyer: Buyer | None = None,
               judge: Judge | None = None, seed: int | None = None, plan: dict | None = None,
-              llm: object | None = None) -> Session:
+              llm: object | None = None, reps: list[Rep] | None = None, mode: str = "solo",
+              team_id: str | None = None) -> Session:
         buyer = buyer or OfflineBuyer()
         judge = judge or OfflineJudge()
         seed = random.randrange(1_000_000) if seed is None else seed
@@ -153,8 +230,10 @@ class Session:
         sid = store.start_session(
             rep=rep, scenario_id=setup.scenario.id, scenario_title=setup.scenario.title,
             rubric_id=setup.rubric.id, difficulty=setup.difficulty_name, buyer=buyer.label,
-            judge=judge.label, seed=seed, state={"state": state.to_json()}, plan=plan)
-        session = cls(setup, store, sid, rep, buyer, judge, seed, state, llm=llm)
+            judge=judge.label, seed=seed, state={"state": state.to_json()}, plan=plan,
+            team_id=team_id, mode=mode)
+        session = cls(setup, store, sid, rep, buyer, judge, seed, state, llm=llm, mode=mode,
+                      reps=list(reps or [rep]), team_id=team_id)
         session._flags = {}  # a new call: flags are kept turn by turn as they happen
         if setup.scenario.opening.silent_days is not None:
             days = setup.scenario.opening.silent_days
@@ -164,7 +243,7 @@ class Session:
             # The manager's opening line is how the buyer raises an at-opening
             # objection; its own line is only needed when there is no opening text.
             line = buyer.opening(setup.context, seed) or (opener.line if opener else "")
-            first = Turn(index=0, speaker="buyer", text=line)
+            first = Turn(index=0, speaker="buyer", text=line, author=session.buyer_player)
         state.last_move = "objection" if opener is not None else None
         if opener is not None:
             state.voiced[opener.id] = 0
@@ -188,9 +267,21 @@ class Session:
             store.put_past_states(row.id, pairs)
             stored = [p for _, p in pairs]
         past = [BuyerState.from_json(p) for p in stored]
+        playing = (row.buyer or "").rsplit(", then ", 1)[-1].split(" from rep turn ")[0]
+        if playing.startswith("colleague: "):  # a colleague played the buyer: they go on doing so
+            buyer = HumanBuyer(playing.removeprefix("colleague: ").split(" (played from")[0])
+        team = store.team(row.team_id) if row.team_id else None
+        names = [row.rep]
+        if row.mode == "tag-team":  # everyone in the room, or at least everyone who typed
+            names += (team.reps if team else []) + [t.author for t in turns if t.speaker == "rep" and t.author]
+        reps = [store.rep(name) for name in {n.lower(): n for n in reversed(names)}.values()][::-1]
         session = cls(setup, store, row.id, store.rep(row.rep), buyer or OfflineBuyer(),
                       judge or OfflineJudge(), row.seed, state, turns,
-                      past=past, llm=llm)
+                      past=past, llm=llm, mode=row.mode, reps=reps or [], team_id=row.team_id)
+        last_author = next((t.author for t in reversed(turns) if t.speaker == "rep" and t.author), None)
+        if last_author and session.mode == "tag-team":
+            session.hand_over(last_author)
+            session.hand_over()  # the one after whoever typed last
         last = session.turns[-1] if session.turns else None
         if saved.get("pending") and last is not None and (last.speaker == "rep" or last.interrupted):
             session.pending = _move_from(saved["pending"], setup.persona)
@@ -238,8 +329,9 @@ class Session:
         self.turns = [t for t in self.turns if t.index != turn.index] + [turn]
         self.turns.sort(key=lambda t: t.index)
 
-    async def say(self, text: str, *, hint_used: bool = False) -> AsyncIterator[Event]:
-        """The rep's turn, and everything that follows from it."""
+    async def say(self, text: str, *, hint_used: bool = False, author: str | None = None) -> AsyncIterator[Event]:
+        """The rep's turn, and everything that follows from it. `author`: who typed it (one of
+        the reps in the room); whoever is typing (`typing`) when not given."""
         text = text.strip()
         if not text:
             return
@@ -248,6 +340,11 @@ class Session:
         if self.over:
             yield Notice("The call is over. End it to see your scorecard.")
             return
+        if self.pending is not None and self.buyer_player is not None:
+            yield Notice(f"Waiting for {self.buyer_player}'s line as the buyer; your turn was not sent.")
+            return
+        if author is not None:
+            self.hand_over(author)
         if self.pending is not None:
             yield Notice("The buyer has not answered your last turn yet; retrying the reply first.")
             async for event in self.retry_reply():
@@ -266,7 +363,8 @@ class Session:
         after_objection = self.state.objection_on_table
         grades = signal_grades(s.rubric, signals, after_objection=after_objection)
         index = (self.turns[-1].index + 1) if self.turns else 0
-        turn = Turn(index=index, speaker="rep", text=text, grades=grades, hint_used=hint_used)
+        turn = Turn(index=index, speaker="rep", text=text, grades=grades, hint_used=hint_used,
+                    author=self.typing.name)
         new_state, move = advance(self.state, text, signals, {g.criterion: g for g in grades},
                                   s.scenario, s.persona, s.rubric, s.difficulty,
                                   seed=self.seed + index, buyer_last=buyer_last,
@@ -286,11 +384,74 @@ class Session:
         if self._flags is not None:
             self._flags[index] = scorecards.flags_from(index, signals)
         yield RepTurnSaved(turn)
+        if self.mode == "tag-team":
+            self.hand_over()  # turn by turn: the next rep in the room types the next turn
 
         deadline = self._begin_turn()
         jobs = [self._judge_job(turn, after_objection)] + self._missing_judging(exclude=turn.index)
-        async for event in self._reply_and(jobs, deadline):
+        # A colleague playing the buyer types the reply (buyer_says); the judge grades meanwhile.
+        # A silence (the ghost not answering) is the state's, not theirs to type.
+        typed = self.buyer_player is not None and move.kind != "silence"
+        if typed:
+            yield self.cue()
+        async for event in self._reply_and(jobs, deadline, reply=not typed):
             yield event
+
+    def cue(self) -> BuyerCue | None:
+        """What the persona would do now, for the colleague playing the buyer (None: no reply owed)."""
+        move = self.pending
+        if move is None:
+            return None
+        s, name = self.setup, self.setup.persona.name.split()[0]
+        index = self.turns[-1].index + 1
+        line = OfflineBuyer().line(s.context, move, self.turns, self.seed + index, self.state)
+        do = {
+            "won": f"{name} would agree now: to {s.scenario.objective.milestone.rstrip('.')}.",
+            "walked-away": f"{name} would walk away now: end the call in your words.",
+            "objection": f"{name} would raise an objection now"
+                         + (f" ({move.objection.id.replace('-', ' ')})." if move.objection else "."),
+            "discount": f"A discount came too easily: {name} would take it as a sign the price was padded.",
+            "pushy-close": f"That was a push for a close too soon: {name} would cool down.",
+            "reveal": f"{name} would now tell them something hidden: "
+                      f"\"{move.fact.fact}\"" if move.fact else f"{name} would reveal a fact now.",
+            "objection-handled": f"The objection was answered well: {name} would soften.",
+            "good": f"A good turn: {name} would warm up a little and say a bit more.",
+            "weak": f"A weak turn: {name} would stay guarded, short answers.",
+            "neutral": f"Nothing moved: {name} would answer briefly.",
+            "repeat": f"They said that already: {name} would point it out.",
+            "off-script": f"That was not about the call: {name} would steer back to business.",
+            "complied": f"They agreed to just send something: {name} would end it politely.",
+        }.get(move.kind, f"{name} would answer ({move.kind}).")
+        return BuyerCue(move=move.kind, do=do, line=line, trust=self.state.trust,
+                        trust_to_agree=s.difficulty.trust_to_agree, patience=self.state.patience,
+                        ends_call=self.state.over)
+
+    def buyer_says(self, text: str) -> list[Event]:
+        """The colleague playing the buyer typed the reply to the rep's last turn: save it."""
+        if self.buyer_player is None:
+            raise RuntimeError("the buyer is not played by a colleague in this session")
+        text = text.strip()
+        move = self.pending
+        if move is None:
+            return [Notice("The rep has not said anything new to answer yet.")]
+        if not text:
+            return [Notice("Type the buyer's line first.")]
+        index = self.turns[-1].index + 1
+        turn = Turn(index=index, speaker="buyer", text=text[:self._cap()], author=self.buyer_player)
+        self.pending = None
+        if move.kind == "objection" and move.objection is not None:
+            self.state.voiced[move.objection.id] = index
+        if move.kind == "reveal" and move.fact is not None:
+            self.state.told[move.fact.id] = index
+        try:
+            self._save(turn)
+        except BaseException:
+            self.pending = move
+            raise
+        events: list[Event] = [BuyerTurnSaved(turn, move, self.state)]
+        if self.over:
+            events.append(CallOver(self.state.outcome))
+        return events
 
     def take_notes(self) -> list[str]:
         """What the rep must be told before going on (e.g. a model session resumed offline), once."""
@@ -374,6 +535,11 @@ class Session:
         """Ask for the buyer's reply again, after a failed or cut-off one."""
         if self.pending is None:
             return
+        if self.buyer_player is not None:  # nothing to ask for: the colleague types it
+            cue = self.cue()
+            if cue is not None:
+                yield cue
+            return
         for note in self.take_notes():
             yield Notice(note)
         deadline = self._begin_turn()
@@ -382,14 +548,14 @@ class Session:
             yield event
 
     async def _reply_and(self, jobs: list[tuple[asyncio.Task, int, list[Criterion]]],
-                         deadline: float | None) -> AsyncIterator[Event]:
+                         deadline: float | None, *, reply: bool = True) -> AsyncIterator[Event]:
         queue: asyncio.Queue[Event | None] = asyncio.Queue()
         # Provider retries show up as calm notices among the turn's events (and go back to
         # wherever they went before once the turn is over).
         outside = getattr(self.llm, "notice", None)
         if self.llm is not None:
             self.llm.notice = lambda message: queue.put_nowait(Notice(message))  # type: ignore[attr-defined]
-        workers = [asyncio.create_task(self._reply(queue, deadline))]
+        workers = [asyncio.create_task(self._reply(queue, deadline))] if reply else []
         workers += [asyncio.create_task(self._collect_judge(job, deadline, queue)) for job in jobs]
         finished = 0
         try:
