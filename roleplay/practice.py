@@ -6,6 +6,8 @@ Both front ends (the app and the command line) build sessions through here.
 from __future__ import annotations
 
 import asyncio
+import random
+from dataclasses import asdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,102 @@ def players(settings: Settings, notice: Callable[[str], None] | None = None) -> 
 
     llm = LLM(settings, notice=notice)
     return LLMBuyer(llm, settings.model), LLMJudge(llm, settings.grader_model), llm
+
+
+def open_session(settings: Settings, store: Store, lib, scenario_ref: str, difficulty: str,  # noqa: ANN001
+                 reps: list[str], *, mode: str = "solo", buyer_player: str | None = None,
+                 plan: dict | None = None, seed: int | None = None, team_id: str | None = None,
+                 notice: Callable[[str], None] | None = None):  # noqa: ANN201 - engine Session
+    """A new session, wired the same way for every front end: the library's scenario, the buyer
+    (the model, the script, or a colleague typing) and the judge the settings give, who is in
+    the room, and the scenario to recommend next. `team_id`: a hot seat's next call."""
+    from .engine.buyer import HumanBuyer
+    from .engine.session import MODES, Session, Setup
+
+    if mode not in MODES:
+        raise LookupError(f"no mode '{mode}': use {', '.join(MODES)}")
+    names = [" ".join(n.split()) for n in reps if n.strip()]
+    if not names:
+        raise LookupError("name who is practising")
+    if len({n.lower() for n in names}) < len(names):
+        raise LookupError(f"a name is given twice: {', '.join(names)}")
+    if mode != "solo" and len(names) < 2 and team_id is None:
+        raise LookupError(f"{mode.replace('-', ' ')} needs two or more reps (e.g. --reps Ana,Ben)")
+    if buyer_player is not None and buyer_player.strip().lower() in {n.lower() for n in names}:
+        raise LookupError(f"{buyer_player.strip()} cannot play the buyer and a rep in the same call")
+    setup = Setup.from_library(lib, scenario_ref, difficulty)
+    buyer, judge, llm = players(settings, notice)
+    if buyer_player is not None:
+        buyer = HumanBuyer(buyer_player)
+    if mode != "solo" and team_id is None:
+        seed = random.randrange(1_000_000) if seed is None else seed
+        team_id = store.start_team(mode=mode, reps=names, scenario_id=setup.scenario.id,
+                                   difficulty=setup.difficulty_name, seed=seed, buyer_player=buyer_player)
+    team = store.team(team_id) if team_id else None
+    if team is not None:
+        seed = team.seed  # everyone in a hot seat meets the buyer the same way
+    rep_rows = [store.rep(n) for n in names]
+    first = rep_rows[0]
+    session = Session.begin(setup, store, first, buyer=buyer, judge=judge, seed=seed, plan=plan, llm=llm,
+                            reps=rep_rows if mode == "tag-team" else [first], mode=mode, team_id=team_id)
+    session.recommend = recommender(lib, setup.scenario.id)
+    return session
+
+
+def resume_session(settings: Settings, store: Store, lib, session_id: str,  # noqa: ANN001
+                   notice: Callable[[str], None] | None = None):  # noqa: ANN201 - engine Session
+    """A paused session, wired as `open_session` wires a new one."""
+    from .engine.session import Session, Setup
+    from .errors import NotFound
+
+    row = store.session(session_id)
+    if row is None:
+        raise NotFound(f"no session '{session_id}'", hint="(see 'roleplay history')")
+    setup = Setup.from_library(lib, row.scenario_id, row.difficulty)
+    buyer, judge, llm = players(settings, notice)
+    session = Session.resume(store, row.id, setup, buyer=buyer, judge=judge, llm=llm)
+    session.recommend = recommender(lib, setup.scenario.id)
+    return session
+
+
+def next_in_hot_seat(store: Store, team_id: str) -> str | None:
+    """The next rep to take the hot seat's call (None: everyone has had their turn)."""
+    team = store.team(team_id)
+    if team is None:
+        return None
+    done = {row.rep.lower() for row in (store.session(i) for i in team.session_ids) if row is not None}
+    return next((n for n in team.reps if n.lower() not in done), None)
+
+
+def team_board(store: Store, lib, team_id: str):  # noqa: ANN001, ANN201 - engine.team.Scoreboard
+    """The scoreboard of a team session: each rep's scores from their own turns."""
+    from .engine import team as teams
+    from .errors import NotFound
+
+    team = store.team(team_id)
+    if team is None:
+        raise NotFound(f"no team session '{team_id}'")
+    rows = [r for r in (store.session(i) for i in team.session_ids) if r is not None]
+    if not rows:
+        raise NotFound("this team session has no calls yet")
+    entry = lib.rubrics.get(rows[0].rubric_id)
+    if entry is None:
+        raise NotFound(f"the rubric '{rows[0].rubric_id}' of this team session is not in the library")
+    rubric = entry.model
+    if team.mode == "tag-team":
+        row = rows[0]
+        turns = store.turns(row.id)
+        return teams.tag_team_board(rubric, row.scenario_title, row.difficulty, row.id, team.reps, turns,
+                                    store.call_grades(row.id), row.outcome,
+                                    scorecards.flags_for(turns))
+    calls = []
+    for row in rows:
+        if row.status != "finished" or not row.scorecard:
+            continue
+        card = scorecards.Scorecard.from_json(row.scorecard)
+        turns = sum(1 for t in store.turns(row.id) if t.speaker == "rep")
+        calls.append((row.rep, row.id, card, row.outcome, turns))
+    return teams.hot_seat_board(rubric, rows[0].scenario_title, rows[0].difficulty, calls)
 
 
 def recommender(lib, current: str) -> Callable[[str], str | None]:  # noqa: ANN001 - library.Library
@@ -121,9 +219,35 @@ _VERDICT = {"pass": "PASS", "fail": "FAIL", "n/a": "n/a", "ungraded": "ungraded"
 def export_json(store: Store, row: SessionRow) -> dict[str, Any]:
     turns = store.turns(row.id)
     out = grades_json(row.rubric_id, row.score, turns, store.call_grades(row.id))
+    all_marks = store.marks(row.id)
+    marks: dict[int, list[dict]] = {}
+    for m in all_marks:
+        marks.setdefault(m.turn, []).append(m.model_dump(exclude={"id", "turn"}))
+    for t, data in zip(turns, out["turns"]):
+        if t.speaker == "rep":
+            data["rep"] = t.author or row.rep  # turns saved before authors were kept: the session's rep
+            data["marks"] = marks.get(t.index, [])
+        elif t.author:
+            data["played_by"] = t.author
     out["session"] = {k: v for k, v in row.to_json().items() if k not in ("state", "scorecard")}
     out["scorecard"] = row.scorecard
+    agreed = observer_agreement(row, turns, all_marks)
+    if agreed:
+        out["observer_agreement"] = [asdict(a) for a in agreed]
     return out
+
+
+def observer_agreement(row: SessionRow, turns: list[Turn], marks: list) -> list:  # noqa: ANN001
+    """How the observer's marks sit beside the grader's verdicts, per criterion (none: no marks)."""
+    if not marks:
+        return []
+    from .engine.team import agreement
+
+    criteria = [(c["id"], c["name"]) for c in (row.scorecard or {}).get("criteria", [])]
+    if not criteria:  # not scored yet: the ids the turns were graded on
+        criteria = [(g.criterion, g.criterion) for t in turns for g in t.grades]
+        criteria = list(dict.fromkeys(criteria))
+    return agreement(criteria, turns, marks)
 
 
 def export_markdown(store: Store, row: SessionRow) -> str:
@@ -149,8 +273,17 @@ def export_markdown(store: Store, row: SessionRow) -> str:
                       + (f" (scenario: `{card['practise_scenario']}`)" if card.get("practise_scenario") else ""),
                       ""]
     lines += ["## Transcript", ""]
-    for t in store.turns(row.id):
+    turns = store.turns(row.id)
+    marks: dict[int, list] = {}
+    for m in store.marks(row.id):
+        marks.setdefault(m.turn, []).append(m)
+    named = row.mode != "solo" or any(t.author and t.author != row.rep for t in turns if t.speaker == "rep")
+    for t in turns:
         who = "Rep" if t.speaker == "rep" else "Buyer"
+        if named and t.speaker == "rep":
+            who += f" ({t.author or row.rep})"
+        elif t.speaker == "buyer" and t.author:
+            who += f" (played by {t.author})"
         body = t.text or f"_{t.note}_"
         lines.append(f"**{who}:** {body}" + (" _(cut off)_" if t.interrupted else ""))
         for g in effective(t.grades).values():
@@ -158,6 +291,20 @@ def export_markdown(store: Store, row: SessionRow) -> str:
                 continue
             ev = f" \u2014 \u201c{g.evidence[0]}\u201d" if g.evidence else ""
             lines.append(f"  - {_VERDICT[g.verdict]} {g.criterion} ({g.source}){ev}: {g.reason}")
+        for m in marks.get(t.index, []):
+            about = f" on {m.criterion}" if m.criterion else ""
+            by = f" by {m.observer}" if m.observer else ""
+            lines.append(f"  - Observer{by}: {m.kind.upper() if m.kind != 'note' else 'note'}{about}"
+                         + (f": {m.note}" if m.note else ""))
+        lines.append("")
+    agreed = observer_agreement(row, turns, [m for ms in marks.values() for m in ms])
+    if agreed:
+        lines += ["## Observer and grader", ""]
+        lines += [f"- {a.words()}" for a in agreed]
+        for a in agreed:
+            for d in a.disagreements:
+                lines.append(f"  - a coaching moment, turn {d.turn}: the observer marked it {d.observer}, "
+                             f"the grader said {d.grader}" + (f" ({d.note})" if d.note else ""))
         lines.append("")
     if row.debrief:
         lines += ["## Debrief", ""]
