@@ -547,43 +547,94 @@ def _default_rep(store) -> str:  # noqa: ANN001
         return "Rep"
 
 
+def _team_args(args: argparse.Namespace) -> tuple[list[str], str]:
+    """Who is practising and how, from --rep / --reps / --mode: one name is solo; two or more
+    default to tag team (one shared call, turn by turn: what a pair at one laptop expects)."""
+    from .errors import RoleplayError
+
+    if args.rep and args.reps:
+        raise RoleplayError("use --rep NAME for one rep or --reps NAME,NAME for several, not both")
+    names = [" ".join(n.split()) for n in (args.reps or "").split(",") if n.strip()]
+    if args.reps is not None and not names:
+        raise RoleplayError("--reps needs names separated by commas, e.g. --reps Ana,Ben")
+    if args.rep:
+        names = [args.rep]
+    mode = args.mode or ("tag-team" if len(names) > 1 else "solo")
+    if mode == "solo" and len(names) > 1:
+        raise RoleplayError(f"solo is one rep practising alone; with {' and '.join(names)} use "
+                            "--mode tag-team (one shared call) or --mode hot-seat (a call each)")
+    return names, mode
+
+
 def cmd_practice(args: argparse.Namespace) -> int:
     import asyncio
 
     from . import library
-    from .engine.session import Session, Setup
-    from .errors import NotFound, RoleplayError
-    from .practice import players, recommender
+    from .errors import RoleplayError
+    from .practice import open_session, resume_session
 
     settings = _settings(args)
     store = _store(settings)
     lib = library.load(library.default_folders(args.library)
                        + ([Path(args.scenario)] if args.scenario and Path(args.scenario).is_file() else []))
-    buyer, judge, llm = players(settings, notice=lambda m: print(f"  ({m})", flush=True))
+    notice = lambda m: print(f"  ({m})", flush=True)  # noqa: E731
     try:
         if args.resume:
-            row = store.session(args.resume)
-            if row is None:
-                raise NotFound(f"no session '{args.resume}'", hint="(see 'roleplay history')")
-            setup = Setup.from_library(lib, row.scenario_id, row.difficulty)
-            session = Session.resume(store, row.id, setup, buyer=buyer, judge=judge, llm=llm)
+            if args.reps or args.mode or args.human_buyer:
+                raise RoleplayError("a resumed session goes on with the reps, mode and buyer it was "
+                                    "started with; leave out --reps, --mode and --human-buyer")
+            session = resume_session(settings, store, lib, args.resume, notice=notice)
         else:
             if not args.scenario:
                 raise RoleplayError("name a scenario (see 'roleplay list') or --resume SESSION_ID")
-            setup = Setup.from_library(lib, args.scenario, args.difficulty)
-            rep = store.rep(args.rep or _default_rep(store))
-            session = Session.begin(setup, store, rep, buyer=buyer, judge=judge, seed=args.seed,
-                                    llm=llm)
+            names, mode = _team_args(args)
+            buyer_player = " ".join(args.human_buyer.split()) if args.human_buyer else None
+            if args.human_buyer is not None and not buyer_player:
+                raise RoleplayError("--human-buyer needs the name of the colleague playing the buyer")
+            session = open_session(settings, store, lib, args.scenario, args.difficulty,
+                                   names or [_default_rep(store)], mode=mode, buyer_player=buyer_player,
+                                   seed=args.seed, notice=notice)
     except LookupError as exc:
         raise _not_found(exc) from None
-    session.recommend = recommender(lib, setup.scenario.id)
     if args.plain:
         from .plain import run
 
-        return asyncio.run(run(session, settings.mode_label()))
+        return asyncio.run(run(session, settings.mode_label(), settings=settings, lib=lib))
     from .app import run_app
 
     return run_app(settings, session=session)
+
+
+def cmd_scoreboard(args: argparse.Namespace) -> int:
+    """A team session's scoreboard, by the team's id or the id of one of its calls."""
+    from . import library
+    from .errors import NotFound, RoleplayError
+    from .practice import team_board
+
+    settings = _settings(args)
+    store = _store(settings)
+    ref = args.team_id.strip()
+    team = store.team(ref) if ref else None
+    if team is None:
+        row = store.session(ref) if ref else None
+        if row is None:
+            raise NotFound(f"no team session or session '{ref}'", hint="(see 'roleplay history')")
+        if row.team_id is None:
+            raise RoleplayError(f"session {row.id} was practised alone ({row.rep}), so it has no team "
+                                "scoreboard; its report is 'roleplay export " + row.id + "'")
+        team = store.team(row.team_id)
+        if team is None:
+            raise NotFound(f"the team session of session {row.id} is not in the practice history")
+    lib = library.load(extra=args.library)
+    board = team_board(store, lib, team.id)
+    if not board.reps:
+        raise RoleplayError(f"nobody in team session {team.id} ({', '.join(team.reps)}) has finished a "
+                            "call yet, so there is nothing to compare")
+    if args.format == "json":
+        print(json.dumps(board.to_json(), indent=2))
+    else:
+        print(board.markdown(), end="")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -611,6 +662,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="the buyer's model (any litellm model name)")
     p.add_argument("--offline", action="store_true", help="practise with the scripted buyer, no model")
     p.add_argument("--rep", help="who is practising (history is kept per rep)")
+    p.add_argument("--reps", metavar="NAME,NAME",
+                   help="practise together: the reps in the room, separated by commas")
+    p.add_argument("--mode", choices=["solo", "tag-team", "hot-seat"],
+                   help="with --reps: tag-team (one shared call, turn by turn; the default for two or "
+                        "more) or hot-seat (the same call, each rep in turn)")
+    p.add_argument("--human-buyer", metavar="NAME",
+                   help="a colleague plays the buyer, typing the buyer's lines from a cue")
     p.add_argument("--resume", metavar="SESSION_ID", help="carry on an interrupted session")
     p.add_argument("--seed", type=int, help="make the offline buyer's choices repeatable")
     p.add_argument("--plain", action="store_true", help="line by line, without the full-screen app")
@@ -647,6 +705,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the report as a file into FOLDER (with several formats: default the "
                         "current folder), named SESSION_ID-SCENARIO.md / .json")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("scoreboard", help="a team session's scoreboard: each rep side by side")
+    p.add_argument("team_id", metavar="TEAM_OR_SESSION_ID",
+                   help="the team session's id, or the id of one of its calls")
+    p.add_argument("--format", default="md", choices=["md", "json"])
+    _library_args(p)
+    p.set_defaults(func=cmd_scoreboard)
 
     p = sub.add_parser("doctor", help="which model is used, whether it answers, how to set one up")
     p.add_argument("--model", help="check this model instead")

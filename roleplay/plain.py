@@ -14,6 +14,7 @@ from typing import TextIO
 from .engine.grading import effective
 from .errors import StoreError
 from .engine.session import (
+    BuyerCue,
     BuyerPiece,
     BuyerTurnSaved,
     CallOver,
@@ -51,14 +52,195 @@ def _grades_line(grades) -> str:  # noqa: ANN001
     return "  [" + ", ".join(parts) + "]" if parts else ""
 
 
-async def run(session: Session, mode: str, out: TextIO = sys.stdout, inp: TextIO = sys.stdin) -> int:
+TEAM_HELP = ("/who NAME hands the keyboard to another rep; /mark good or /mark missed (a note may "
+             "follow) marks the last rep turn, /mark good 3 NOTE marks turn 3, /mark note TEXT leaves a note; "
+             "/help shows this again.")
+HOT_SEAT_HELP = ("/mark good or /mark missed (a note may follow) marks the last rep turn, /mark good 3 NOTE "
+                 "marks turn 3, /mark note TEXT leaves a note; /help shows this again.")
+
+
+def _help(session: Session) -> str:
+    if session.mode == "tag-team":
+        return f"{HELP} {TEAM_HELP}"
+    if session.mode == "hot-seat" or session.buyer_player is not None:
+        return f"{HELP} {HOT_SEAT_HELP}"
+    return HELP
+
+
+def _first(name: str) -> str:
+    return name.split()[0] if name.split() else name
+
+
+def _room(session: Session) -> str:
+    """Who is in the call and how it goes, in a sentence (None for a rep alone with the script)."""
+    names = [r.name for r in session.reps]
+    buyer = session.setup.persona.name
+    parts = []
+    if session.mode == "tag-team":
+        parts.append(f"Tag team: {_and(names)} share this call, one turn each in that order "
+                     f"(/who NAME to hand over early).")
+    elif session.mode == "hot-seat":
+        parts.append(f"Hot seat: {names[0]} takes this call; everyone in the room takes the same call in turn.")
+    if session.buyer_player is not None:
+        parts.append(f"{session.buyer_player} plays {buyer}, the buyer: after each rep turn a cue says what "
+                     f"{_first(buyer)} would do, and {session.buyer_player} types the line.")
+    return " ".join(parts)
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _cue_text(cue, session: Session) -> str:  # noqa: ANN001 - engine BuyerCue
+    buyer = _first(session.setup.persona.name)
+    lines = [f"[for {session.buyer_player}, playing {buyer}] {cue.do}"]
+    if cue.line:
+        lines.append(f"  Suggested: \"{cue.line}\" (say it in your own words)")
+    tail = f"  trust {cue.trust}/{cue.trust_to_agree}, patience {cue.patience}"
+    if cue.ends_call:
+        tail += "; your line ends the call"
+    lines.append(tail)
+    return "\n".join(lines)
+
+
+def _parse_mark(rest: str) -> tuple[str, int | None, str]:
+    """`/mark good 3 great question` -> ("good", 3, "great question")."""
+    words = rest.split(maxsplit=1)
+    if not words:
+        raise ValueError("say what to mark: /mark good, /mark missed or /mark note TEXT "
+                         "(a turn number may follow, e.g. /mark good 3)")
+    kind = words[0].lower()
+    rest = words[1] if len(words) > 1 else ""
+    turn = None
+    first, _, after = rest.partition(" ")
+    if first.isdigit():
+        turn, rest = int(first), after
+    return kind, turn, rest.strip()
+
+
+def _mark(session: Session, rest: str, out: TextIO) -> None:
+    try:
+        kind, turn, note = _parse_mark(rest)
+        mark = session.mark(kind, turn=turn, note=note)
+    except (LookupError, ValueError) as exc:
+        print(f"Not marked: {exc}.", file=out)
+        return
+    target = next((t for t in session.turns if t.index == mark.turn), None)
+    who = (target.author or session.rep.name) if target is not None else session.rep.name
+    said = _clip(target.text) if target is not None else ""
+    what = {"good": "good", "missed": "missed", "note": "with a note"}[mark.kind]
+    print(f"Marked turn {mark.turn} ({who}: \"{said}\") {what}" + (f": {mark.note}" if mark.note else "") + ".",
+          file=out)
+
+
+def _clip(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 1].rstrip() + "\u2026"
+
+
+def _who(session: Session, name: str, out: TextIO) -> None:
+    if not name:
+        names = [r.name for r in session.reps]
+        if len(names) == 1:
+            print(f"{names[0]} is practising this call alone.", file=out)
+        else:
+            print(f"{session.typing.name} types the next turn. In the room: {', '.join(names)}. "
+                  "/who NAME hands over.", file=out)
+        return
+    if session.mode == "hot-seat":
+        if name.strip().lower() != session.typing.name.lower():
+            print(f"In the hot seat {session.typing.name} takes this call alone; the others take the same "
+                  "call after it ends (/end).", file=out)
+        return
+    try:
+        rep = session.hand_over(name)
+    except LookupError as exc:
+        print(f"Not handed over: {exc}.", file=out)
+        return
+    print(f"{rep.name} types the next turn.", file=out)
+
+
+async def _read(loop, inp: TextIO, out: TextIO, prompt: str) -> str:  # noqa: ANN001
+    out.write(prompt)
+    out.flush()
+    line = await loop.run_in_executor(None, inp.readline)
+    if not inp.isatty():
+        print(file=out)  # piped input is not echoed: end the prompt's line ourselves
+    return line
+
+
+async def run(session: Session, mode: str, out: TextIO = sys.stdout, inp: TextIO = sys.stdin, *,
+              settings=None, lib=None) -> int:  # noqa: ANN001
+    """One call, line by line. In a hot seat, with `settings` and `lib`, the next rep's call
+    follows in the same process until everyone has had a turn; a team session ends with its
+    scoreboard."""
+    while True:
+        finished = await _call(session, mode, out, inp)
+        if not finished or session.team_id is None:
+            return 0
+        store = session.store
+        if session.mode == "hot-seat" and settings is not None and lib is not None:
+            from .practice import next_in_hot_seat, open_session
+
+            name = next_in_hot_seat(store, session.team_id)
+            if name is not None:
+                team = store.team(session.team_id)
+                print(f"\nNext in the hot seat: {name}. Same scenario, same buyer, same opening.\n", file=out)
+                out.flush()
+                try:
+                    session = open_session(settings, store, lib, session.setup.scenario.id,
+                                           session.setup.difficulty_name, [name], mode="hot-seat",
+                                           team_id=session.team_id,
+                                           buyer_player=team.buyer_player if team else None,
+                                           notice=lambda m: print(f"  ({m})", file=out, flush=True))
+                except LookupError as exc:
+                    print(f"The next call could not start: {exc}.", file=out)
+                    return 1
+                continue
+        _scoreboard(session, lib, out)
+        return 0
+
+
+def _scoreboard(session: Session, lib, out: TextIO) -> None:  # noqa: ANN001
+    if lib is None:
+        from . import library
+
+        lib = library.load()
+    from .errors import RoleplayError
+    from .practice import next_in_hot_seat, team_board
+
+    try:
+        board = team_board(session.store, lib, session.team_id)
+    except RoleplayError as exc:
+        print(f"No team scoreboard: {exc}.", file=out)
+        return
+    if not board.reps:
+        return
+    print(file=out)
+    print(board.markdown().rstrip("\n"), file=out)
+    left = next_in_hot_seat(session.store, session.team_id) if session.mode == "hot-seat" else None
+    if left:
+        print(f"(Not everyone has taken the hot seat yet: {left} is next.)", file=out)
+    print(f"Again any time: roleplay scoreboard {session.team_id}", file=out)
+    out.flush()
+
+
+async def _call(session: Session, mode: str, out: TextIO, inp: TextIO) -> bool:
+    """One call to its end (True) or until the input runs out (False: paused, resumable)."""
     s = session.setup
     warm_in_background(session)
     print(f"{s.scenario.title} ({s.difficulty_name}) - {mode}", file=out)
     print(f"Objective: {s.scenario.objective.milestone}", file=out)
-    print(f"Session {session.id}. {HELP}", file=out)
+    room = _room(session)
+    if room:
+        print(room, file=out)
+    print(f"Session {session.id}. {_help(session)}", file=out)
+    named = session.mode != "solo" or session.buyer_player is not None
     for t in session.turns:
-        who = "You" if t.speaker == "rep" else s.persona.name
+        if t.speaker == "rep":
+            who = (t.author or session.rep.name) if named else "You"
+        else:
+            who = s.persona.name + (f" ({t.author})" if t.author else "")
         print(f"{who}: {t.text or '(' + t.note + ')'}", file=out)
     for note in session.take_notes():
         print(f"  ({note})", file=out)
@@ -70,21 +252,46 @@ async def run(session: Session, mode: str, out: TextIO = sys.stdout, inp: TextIO
     hint_used = False
     loop = asyncio.get_running_loop()
     retry_now = True  # a reply missing on resume is asked for at once; after a failure, when the rep says
+    cue_shown = False  # the colleague playing the buyer has seen the cue for the reply owed
+    last_typing = None
     while not session.over:
+        player = session.buyer_player
+        if session.awaiting_reply and player is not None:
+            if not cue_shown:
+                cue = session.cue()
+                if cue is not None:
+                    print(_cue_text(cue, session), file=out)
+                cue_shown = True
+            line = await _read(loop, inp, out, f"{player} as {_first(s.persona.name)}> ")
+            if not line:
+                print(f"\nPaused. Resume with: roleplay practice --resume {session.id}", file=out)
+                return False
+            text = line.strip()
+            if text.startswith("/"):
+                if text == "/end":
+                    break
+                await _command(session, text, out, buyer_turn=True)
+                cue_shown = cue_shown and session.awaiting_reply
+                continue
+            for event in session.buyer_says(text):
+                _show(event, session, out)
+            cue_shown = False
+            out.flush()
+            continue
         if session.awaiting_reply and retry_now:
             async for event in session.retry_reply():
                 _show(event, session, out)
         if session.awaiting_reply:
             print(NO_REPLY, file=out)
-        out.write("> ")
-        out.flush()
-        line = await loop.run_in_executor(None, inp.readline)
+        typing = session.typing.name
+        if named and len(session.reps) > 1 and last_typing is not None and typing != last_typing:
+            print(f"({typing}'s turn)", file=out)
+        last_typing = typing
+        line = await _read(loop, inp, out, f"{typing}> " if named else "> ")
         retry_now = True
-        if not inp.isatty():
-            print(file=out)  # piped input is not echoed: end the prompt's line ourselves
         if not line:  # end of input: leave the session resumable
             print(f"\nPaused. Resume with: roleplay practice --resume {session.id}", file=out)
-            return 0
+            return False
         text = line.strip()
         if text == "/end":
             break
@@ -92,14 +299,17 @@ async def run(session: Session, mode: str, out: TextIO = sys.stdout, inp: TextIO
             print(f"Hint: {session.hint()}", file=out)
             hint_used = True
             continue
-        if text == "/redo":
-            taken = session.undo_last()
-            print(f"Taken back: {taken}" if taken is not None else "Nothing to take back.", file=out)
+        if text.startswith("/") and text.split()[0] in ("/redo", "/who", "/mark", "/help"):
+            await _command(session, text, out)
             continue
         if not text:
             continue
         try:
             async for event in session.say(text, hint_used=hint_used):
+                if isinstance(event, BuyerCue):
+                    print(_cue_text(event, session), file=out)
+                    cue_shown = True
+                    continue
                 _show(event, session, out)
         except StoreError:
             # Nothing typed is lost: the words go back to the rep before the sentence is shown.
@@ -111,6 +321,9 @@ async def run(session: Session, mode: str, out: TextIO = sys.stdout, inp: TextIO
         out.flush()
     card = await session.end()
     print(f"\nCall over: {session.state.outcome}.", file=out)
+    if named:
+        print(f"Scorecard of {_and([r.name for r in session.reps])}'s call:" if session.mode != "tag-team"
+              else "Scorecard of the whole call (each rep's share is on the scoreboard below):", file=out)
     for line in card.summary_lines():
         print(line, file=out)
     if card.practise_scenario:
@@ -128,7 +341,37 @@ async def run(session: Session, mode: str, out: TextIO = sys.stdout, inp: TextIO
         session.store.set_debrief(session.id, answers)
     print(f"Report: roleplay export {session.id}", file=out)
     out.flush()
-    return 0
+    return True
+
+
+async def _command(session: Session, text: str, out: TextIO, *, buyer_turn: bool = False) -> None:
+    """/redo, /who, /mark, /help (and, at the buyer's prompt, /hint), said back in a sentence."""
+    word, _, rest = text.partition(" ")
+    rest = rest.strip()
+    if word == "/redo":
+        reps = [t for t in session.turns if t.speaker == "rep"]
+        author = reps[-1].author if reps else None
+        taken = session.undo_last()
+        if taken is None:
+            print("Nothing to take back.", file=out)
+            return
+        if author and session.mode == "tag-team":
+            try:
+                session.hand_over(author)  # the turn goes back to whoever typed it
+            except LookupError:
+                pass
+        print(f"Taken back{f' ({author})' if author and session.mode != 'solo' else ''}: {taken}", file=out)
+    elif word == "/who":
+        _who(session, rest, out)
+    elif word == "/mark":
+        _mark(session, rest, out)
+    elif word == "/help":
+        print(_help(session), file=out)
+        if buyer_turn:
+            print(f"At this prompt {session.buyer_player} types {_first(session.setup.persona.name)}'s "
+                  "line; /redo takes back the rep's last turn; /end ends the call.", file=out)
+    else:
+        print(f"No command {word} here. {_help(session)}", file=out)
 
 
 def _awaiting(session: Session) -> int | None:
@@ -148,7 +391,8 @@ def _show(event, session: Session, out: TextIO) -> None:  # noqa: ANN001
         pass  # the whole line is printed once saved, so a cut reply is never half-shown twice
     elif isinstance(event, BuyerTurnSaved):
         t = event.turn
-        print(f"{name}: {t.text}" if t.text else f"({t.note})", file=out)
+        if not t.author:  # a colleague's line was typed at their prompt: not printed twice
+            print(f"{name}: {t.text}" if t.text else f"({t.note})", file=out)
         from .engine.state import REACTIONS
 
         if event.move.kind in ("repeat", "off-script", "complied", "pushy-close", "discount"):
