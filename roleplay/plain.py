@@ -169,11 +169,13 @@ async def _read(loop, inp: TextIO, out: TextIO, prompt: str) -> str:  # noqa: AN
     return line
 
 
-async def run(session: Session, mode: str, out: TextIO = sys.stdout, inp: TextIO = sys.stdin, *,
+async def run(session: Session, mode: str, out: TextIO | None = None, inp: TextIO | None = None, *,
               settings=None, lib=None) -> int:  # noqa: ANN001
     """One call, line by line. In a hot seat, with `settings` and `lib`, the next rep's call
     follows in the same process until everyone has had a turn; a team session ends with its
-    scoreboard."""
+    scoreboard. `out`, `inp`: the standard streams of the moment when not given."""
+    out = sys.stdout if out is None else out
+    inp = sys.stdin if inp is None else inp
     while True:
         finished = await _call(session, mode, out, inp)
         if not finished or session.team_id is None:
@@ -240,7 +242,8 @@ async def _call(session: Session, mode: str, out: TextIO, inp: TextIO) -> bool:
         if t.speaker == "rep":
             who = (t.author or session.rep.name) if named else "You"
         else:
-            who = s.persona.name + (f" ({t.author})" if t.author else "")
+            # the opening is the scenario's own line; later ones were typed by the colleague
+            who = s.persona.name + (f" (played by {t.author})" if t.author and t.index > 0 else "")
         print(f"{who}: {t.text or '(' + t.note + ')'}", file=out)
     for note in session.take_notes():
         print(f"  ({note})", file=out)
