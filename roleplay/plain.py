@@ -96,7 +96,7 @@ def _cue_text(cue, session: Session) -> str:  # noqa: ANN001 - engine BuyerCue
     lines = [f"[for {session.buyer_player}, playing {buyer}] {cue.do}"]
     if cue.line:
         lines.append(f"  Suggested: \"{cue.line}\" (say it in your own words)")
-    tail = f"  trust {cue.trust}/{cue.trust_to_agree}, patience {cue.patience}"
+    tail = f"  trust {cue.trust} (agrees at {cue.trust_to_agree}), patience {cue.patience} turns"
     if cue.ends_call:
         tail += "; your line ends the call"
     lines.append(tail)
@@ -236,7 +236,9 @@ async def _call(session: Session, mode: str, out: TextIO, inp: TextIO) -> bool:
     room = _room(session)
     if room:
         print(room, file=out)
-    print(f"Session {session.id}. {_help(session)}", file=out)
+    print(f"Session {session.id}. {HELP}", file=out)
+    if _help(session) != HELP:
+        print(_help(session).removeprefix(HELP).strip(), file=out)
     named = session.mode != "solo" or session.buyer_player is not None
     for t in session.turns:
         if t.speaker == "rep":
@@ -400,7 +402,7 @@ def _show(event, session: Session, out: TextIO) -> None:  # noqa: ANN001
 
         if event.move.kind in ("repeat", "off-script", "complied", "pushy-close", "discount"):
             print(f"  ({REACTIONS[event.move.kind][0]})", file=out)
-        if session.setup.difficulty.show_mood:
+        if session.setup.difficulty.show_mood and not t.author:  # a colleague saw it in the cue
             st = event.state
             print(f"  (trust {st.trust}, patience {st.patience} turns)", file=out)
     elif isinstance(event, JudgeGrades):

@@ -105,7 +105,7 @@ async def test_a_colleague_plays_the_buyer_from_the_cue(lib, store) -> None:
     assert "Carla plays Dana Whitfield, the buyer" in text
     assert "[for Carla, playing Dana] " in text
     assert re.search(r'Suggested: "[^"]+" \(say it in your own words\)', text), text
-    assert re.search(r"trust \d+/\d+, patience \d+", text)
+    assert re.search(r"trust \d+ \(agrees at \d+\), patience \d+ turns", text)
     assert "Carla as Dana> " in text
     turns = store.turns(session.id)
     buyers = [t for t in turns if t.speaker == "buyer" and t.index > 0]
