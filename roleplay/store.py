@@ -32,13 +32,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .engine.ports import CALL, Rep  # noqa: F401 - CALL, Rep: re-exported for callers
 from .errors import NotFound, StoreError
 
 if TYPE_CHECKING:  # the records (pydantic models) are imported where turns are read back, not
     # when the store opens: home's first paint reads rows only, before pydantic is loaded.
     from .engine.records import Grade, Mark, Turn
 
-CALL = -1
 """turn index under which grades on the whole call (end-of-call criteria) are kept"""
 
 _UPGRADES: list[str] = [
@@ -184,12 +184,6 @@ def local_time(stamp: str) -> str:
         return datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
     except ValueError:
         return stamp[:16].replace("T", " ")
-
-
-@dataclass
-class Rep:
-    id: int
-    name: str
 
 
 @dataclass

@@ -190,3 +190,42 @@ def test_kappa_is_given_only_from_enough_marks(lib) -> None:
     assert (a.agree, a.compared) == (KAPPA_FROM - 1, KAPPA_FROM)
     assert a.kappa is not None and 0.5 < a.kappa < 1
     assert f"{KAPPA_FROM - 1} of {KAPPA_FROM} marks agree with the grader, kappa" in a.words()
+
+
+def test_the_engine_never_imports_the_store() -> None:
+    """The engine talks to storage through engine.ports; the store imports the engine, not back."""
+    import subprocess
+    import sys
+
+    code = ("import sys, roleplay.engine.session, roleplay.engine.team, roleplay.engine.scorecard; "
+            "print('roleplay.store' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+async def test_a_session_is_kept_by_any_store_with_the_protocol_s_methods(lib, tmp_path) -> None:
+    """A store seen only through engine.ports.SessionStore: the engine needs nothing else of it."""
+    from roleplay.engine.ports import SessionStore
+    from roleplay.engine.session import Setup
+    from roleplay.store import Store
+
+    real = Store(tmp_path / "r.db")
+    allowed = {name for name in vars(SessionStore) if not name.startswith("_")}
+
+    class OnlyThePort:
+        def __getattr__(self, name: str):  # noqa: ANN204
+            if name not in allowed:
+                raise AssertionError(f"the engine used store.{name}, which is not in engine.ports")
+            return getattr(real, name)
+
+    port = OnlyThePort()
+    setup = Setup.from_library(lib, "price-objection", "medium")
+    s = Session.begin(setup, port, port.rep("Ana"), seed=3)
+    await say_all(s, ACK, DISCOUNT, ASK)
+    s.mark("good")
+    s.undo_last()
+    await say_all(s, ASK)
+    await s.end()
+    again = Session.resume(port, s.id, setup)
+    assert [t.text for t in again.turns if t.speaker == "rep"] == [ACK, DISCOUNT, ASK]
+    real.close()

@@ -15,11 +15,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from ..models import Criterion, Difficulty, Persona, Rubric, Scenario
-from ..store import CALL, Rep, Store
 from . import scorecard as scorecards
 from .buyer import Buyer, BuyerContext, HumanBuyer, OfflineBuyer, silence_note
 from .grading import analyse, applies, signal_grades
 from .judge import Judge, JudgeContext, OfflineJudge
+from .ports import CALL, Rep, SessionStore
 from .records import Grade, Mark, Turn
 from .state import BuyerState, Move, advance, start
 
@@ -143,7 +143,7 @@ def _move_from(data: dict, persona: Persona) -> Move:
 @dataclass
 class Session:
     setup: Setup
-    store: Store
+    store: SessionStore
     id: str
     rep: Rep
     buyer: Buyer
@@ -219,7 +219,7 @@ class Session:
 
     # ---- starting and resuming
     @classmethod
-    def begin(cls, setup: Setup, store: Store, rep: Rep, *, buyer: Buyer | None = None,
+    def begin(cls, setup: Setup, store: SessionStore, rep: Rep, *, buyer: Buyer | None = None,
               judge: Judge | None = None, seed: int | None = None, plan: dict | None = None,
               llm: object | None = None, reps: list[Rep] | None = None, mode: str = "solo",
               team_id: str | None = None) -> Session:
@@ -251,7 +251,7 @@ class Session:
         return session
 
     @classmethod
-    def resume(cls, store: Store, session_id: str, setup: Setup, *, buyer: Buyer | None = None,
+    def resume(cls, store: SessionStore, session_id: str, setup: Setup, *, buyer: Buyer | None = None,
                judge: Judge | None = None, llm: object | None = None) -> Session:
         row = store.session(session_id)
         if row is None:
