@@ -77,6 +77,14 @@ class Scoreboard:
         lines.append("")
         if self.leads:
             lines += ["**Who leads:** " + "; ".join(self.leads) + ".", ""]
+        quoted = [(name, [(r.rep, r.evidence[cid][0]) for r in self.reps if r.evidence.get(cid)])
+                  for cid, name in self.criteria]
+        quoted = [(name, said) for name, said in quoted if said]
+        if quoted:
+            lines += ["## In their own words", ""]
+            for name, said in quoted:
+                lines.append(f"- **{name}:** " + "; ".join(f"{rep}: \u201c{q}\u201d" for rep, q in said))
+            lines.append("")
         lines.append("_~ a score resting on too little of the rubric to call a pass or a fail._")
         return "\n".join(lines) + "\n"
 
