@@ -221,11 +221,13 @@ class RoleplayApp(Guarded, App[int]):
             if isinstance(screen, HomeScreen):
                 screen.refresh_data()
 
-    def start_practice(self, scenario_id: str, difficulty: str, *, plan_first: bool = True) -> None:
-        """Plan (unless the rep skips planning), then practise."""
+    def start_practice(self, scenario_id: str, difficulty: str, *, plan_first: bool = True,
+                       room=None) -> None:  # noqa: ANN001 - screens.team.Room
+        """Plan (unless the rep skips planning), then practise; `room`: who is in it (None: the
+        rep alone)."""
         from .screens.plan import PlanScreen
 
-        if self.rep is None:
+        if self.rep is None and room is None:
             self.notify("Pick who is practising first (r).", severity="warning")
             return
         try:
@@ -235,41 +237,89 @@ class RoleplayApp(Guarded, App[int]):
         except LookupError as exc:
             self.notify(str(exc), severity="error", timeout=8)
             return
-        skip = self.store.pref(f"skip-plan:{self.rep.name}") == "yes"
+        rep = self.store.rep(room.reps[0]) if room is not None else self.rep
+        skip = self.store.pref(f"skip-plan:{rep.name}") == "yes"
         if plan_first and not skip:
-            self.push_screen(PlanScreen(setup))
+            self.push_screen(PlanScreen(setup, room=room))
         else:
-            self.begin_session(setup, self.store.plan(self.rep, setup.scenario.id))
+            self.begin_session(setup, self.store.plan(rep, setup.scenario.id), room=room)
 
-    def begin_session(self, setup, plan: dict | None) -> None:  # noqa: ANN001
-        from ..engine.session import Session
-        from ..practice import players, recommender
+    def begin_session(self, setup, plan: dict | None, room=None) -> None:  # noqa: ANN001
+        """Open the call through the one factory every front end uses (practice.open_session)."""
+        from ..practice import open_session
         from .screens.practice import PracticeScreen
 
-        assert self.rep is not None
-        buyer, judge, llm = players(self.settings)
-        session = Session.begin(setup, self.store, self.rep, buyer=buyer, judge=judge, plan=plan, llm=llm)
-        session.recommend = recommender(self.lib, setup.scenario.id)
-        self.push_screen(PracticeScreen(session))
+        reps = list(room.reps) if room is not None else [self.rep.name] if self.rep else []
+        try:
+            session = open_session(self.settings, self.store, self.lib, setup.scenario.id, setup.difficulty_name,
+                                   reps, mode=room.mode if room else "solo",
+                                   buyer_player=room.buyer_player if room else None, plan=plan,
+                                   team_id=room.team_id if room else None)
+        except LookupError as exc:
+            self.notify(f"Cannot start the call: {exc}.", severity="error", timeout=8)
+            return
+        if room is not None and room.observer and session.team_id:
+            self.store.set_pref(f"team-observer:{session.team_id}", room.observer)
+        self.push_screen(PracticeScreen(session, observer=room.observer if room else ""))
 
     def resume(self, session_id: str) -> None:
-        from ..engine.session import Session, Setup
-        from ..practice import players, recommender
+        from ..errors import RoleplayError
+        from ..practice import resume_session
         from .screens.practice import PracticeScreen
 
         row = self.store.session(session_id)
         if row is None:
             return
         try:
-            setup = Setup.from_library(self.lib, row.scenario_id, row.difficulty)
+            session = resume_session(self.settings, self.store, self.lib, row.id)
         except LookupError as exc:
             self.notify(f"Cannot resume: {exc}", severity="error", timeout=8)
             return
-        buyer, judge, llm = players(self.settings)
-        session = Session.resume(self.store, row.id, setup, buyer=buyer, judge=judge, llm=llm)
-        session.recommend = recommender(self.lib, setup.scenario.id)
-        self.rep = session.rep
+        except RoleplayError as exc:
+            self.show_problem(exc)
+            return
+        if session.mode == "solo":
+            self.rep = session.rep
         self.push_screen(PracticeScreen(session))
+
+    # ---- practising together
+    def action_team(self, scenario_id: str | None = None, difficulty: str | None = None) -> None:
+        """Who is in the room, for the scenario highlighted on home (or the one given)."""
+        from .screens.home import HomeScreen
+        from .screens.team import RoomScreen
+
+        home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
+        if scenario_id is None and home is not None:
+            scenario_id, difficulty = home.highlighted()
+        if scenario_id is None:
+            self.notify("Pick a scenario on the home screen first.", severity="warning")
+            return
+        difficulty = difficulty or "medium"
+
+        def chosen(room) -> None:  # noqa: ANN001 - screens.team.Room | None
+            if room is not None:
+                self.start_practice(scenario_id, difficulty, room=room)
+
+        self.push_screen(RoomScreen(scenario_id, difficulty), chosen)
+
+    def next_in_hot_seat(self, team_id: str) -> bool:
+        """The next rep in the hot seat takes the same call (same seed); False when all have."""
+        from ..practice import next_in_hot_seat
+        from .screens.team import Room
+
+        team = self.store.team(team_id)
+        name = next_in_hot_seat(self.store, team_id) if team else None
+        if team is None or name is None:
+            return False
+        observer = self.store.pref(f"team-observer:{team_id}") or ""
+        room = Room([name], "hot-seat", team.buyer_player, observer, team_id)
+        self.start_practice(team.scenario_id, team.difficulty, room=room)
+        return True
+
+    def show_team_board(self, team_id: str) -> None:
+        from .screens.team import TeamBoardScreen
+
+        self.push_screen(TeamBoardScreen(team_id))
 
     def export_session(self, session_id: str, fmt: str) -> Path | None:
         from ..practice import export_file

@@ -12,16 +12,19 @@ from textual.widgets import Button, DataTable, Footer, Header, Label, Static, Te
 
 from ..guard import Guarded
 
-from ...engine.grading import effective
 from ...engine.scorecard import OUTRANKS, Scorecard
 from ...engine.text import clip
+from ..widgets.transcript import Speakers, call_text
 from .home import local_time
 
 QUESTIONS = ("What went well?", "What didn't go well?", "What did you learn?",
              "What will you do differently next time?")
+
+
 class DebriefScreen(Guarded, Screen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save answers", priority=True),
+        Binding("f6", "team_next", "Next in the room", priority=True),
         Binding("n", "practise_next", "Practise next"),
         # priority: one press goes home from anywhere on the debrief, an answer box included
         Binding("escape", "home", "Home", priority=True),
@@ -40,9 +43,15 @@ class DebriefScreen(Guarded, Screen):
             card.passed = False  # a session saved before this rule: still never a pass
         self.card = card
         turns = store.turns(row.id)
+        self.marks = store.marks(row.id)
+        self.team = store.team(row.team_id) if row.team_id else None
         yield Header()
         with VerticalScroll(id="debrief"):
             yield Static(self.headline(row, card), id="headline")
+            if self.team is not None:
+                words, label = self.team_next()
+                yield Static(words, id="hot-seat-next")
+                yield Button(label, variant="primary", id="team-next")
             table = DataTable(id="scorecard", cursor_type="none", show_cursor=False)
             yield table
             if card is not None and card.practise_next:
@@ -53,6 +62,9 @@ class DebriefScreen(Guarded, Screen):
                 target = card.practise_scenario or row.scenario_id
                 title = self.app.lib.scenarios[target].model.title if target in self.app.lib.scenarios else target
                 yield Button(f"Practise it now: {title}", variant="primary", id="practise-next")
+            agreed = self.agreement(row, turns)
+            if agreed is not None:
+                yield Static(agreed, id="agreement")
             plan_text = self.plan_check(row, turns)
             if plan_text:
                 yield Static(plan_text, id="plan-check")
@@ -78,7 +90,8 @@ class DebriefScreen(Guarded, Screen):
         table = self.query_one("#scorecard", DataTable)
         table.add_columns("Criterion", "Weight", "Score", "Where points went", "Last time")
         before = self.previous()
-        old = {c["id"]: c["score"] for c in (before.scorecard or {}).get("criteria", [])} if before else {}
+        old_card = Scorecard.from_json(before.scorecard) if before is not None and before.scorecard else None
+        old = {c.id: c.score for c in old_card.criteria} if old_card else {}
         for c in (card.criteria if card else []):
             if c.score is None:
                 score, where = ("n/a", "never applied") if not c.applied else ("ungraded", c.ungraded_why or "needs a model judge")
@@ -88,7 +101,9 @@ class DebriefScreen(Guarded, Screen):
                 where = ("turn " + ", ".join(turns[:4]) + ("…" if len(turns) > 4 else "") if turns else
                          "across the call" if c.lost else "-")
             table.add_row(c.name, f"{c.weight:g}", score, where, pct(old.get(c.id)) if before else "-")
-        if card is not None and card.practise_next:
+        if self.team is not None:
+            self.query_one("#team-next", Button).focus(scroll_visible=False)
+        elif card is not None and card.practise_next:
             self.query_one("#practise-next", Button).focus(scroll_visible=False)
 
     def previous(self):  # noqa: ANN201 - store.SessionRow | None
@@ -156,23 +171,76 @@ class DebriefScreen(Guarded, Screen):
     def transcript(self, turns) -> Text:  # noqa: ANN001
         names = {c.id: c.name for c in self.app.lib.rubrics[self.row.rubric_id].model.criteria} \
             if self.row.rubric_id in self.app.lib.rubrics else {}
+        played_by = (self.row.buyer or "").startswith("colleague: ") or \
+            (self.team is not None and self.team.buyer_player is not None)
+        named = self.row.mode != "solo" or played_by or bool(self.marks) \
+            or any(t.author and t.author != self.row.rep for t in turns if t.speaker == "rep")
+        speakers = Speakers("Buyer", named=named, played_by="yes" if played_by else None)
+        marks: dict[int, list] = {}
+        for m in self.marks:
+            marks.setdefault(m.turn, []).append(m)
+        return call_text(turns, speakers, names, marks)
+
+    def agreement(self, row, turns) -> Text | None:  # noqa: ANN001
+        """The observer's marks beside the grader's verdicts, per criterion; where they differ is
+        a coaching moment to talk through, not a mistake by either."""
+        from ...practice import observer_agreement
+
+        agreed = observer_agreement(row, turns, self.marks)
+        notes = [m for m in self.marks if m.kind == "note"]
+        if not agreed and not notes:
+            return None
         out = Text()
-        buyer = self.row.scenario_title
-        for t in turns:
-            who = "You" if t.speaker == "rep" else "Buyer"
-            out.append(f"{who}: ", style="bold")
-            out.append((t.text or f"({t.note})") + "\n", style="" if t.text else "italic dim")
-            for g in effective(t.grades).values():
-                if g.verdict in ("n/a",):
-                    continue
-                mark, style = {"pass": ("✓", "green"), "fail": ("✗", "red"),
-                               "ungraded": ("?", "yellow")}[g.verdict]
-                out.append(f"   {mark} {names.get(g.criterion, g.criterion)}", style=style)
-                if g.evidence:
-                    out.append(f"  “{clip(g.evidence[0], 70)}”", style="italic")
-                out.append("\n")
-        del buyer
+        out.append("The observer beside the grader\n", style="bold")
+        for a in agreed:
+            out.append(f"• {a.words()}\n")
+        moments = [d for a in agreed for d in a.disagreements]
+        if moments:
+            out.append("Coaching moments: talk these through together\n", style="bold cyan")
+            for d in moments:
+                who = f"{d.rep}'s " if d.rep else ""
+                about = "" if d.criterion == "whole turn" else f" on {d.criterion}"
+                out.append(f"• {who}turn {d.turn}{about}: the observer marked it {d.observer}, "
+                           f"the grader said {d.grader}" + (f" ({d.note})" if d.note else "") + "\n")
+        if notes:
+            out.append(f"{len(notes)} note{'s' if len(notes) != 1 else ''} from the observer, beside "
+                       "the turns below.\n", style="dim")
         return out
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "team_next":
+            return getattr(self, "team", None) is not None
+        return True
+
+    def team_next(self) -> tuple[Text, str]:
+        """What comes next for the people in the room, and the button's words."""
+        from ...practice import next_in_hot_seat
+
+        team = self.team
+        if team.mode == "hot-seat":
+            name = next_in_hot_seat(self.app.store, team.id)
+            if name:
+                return (Text.assemble(("Hot seat: ", "bold"), f"{name} takes the same call next: "
+                                      "the buyer opens the same way. F6 starts it."),
+                        f"Next in the hot seat: {name}")
+            return (Text.assemble(("Hot seat: ", "bold"), "everyone has taken the call. F6 shows "
+                                  "the team scoreboard, side by side."), "Team scoreboard")
+        return (Text.assemble(("Tag team: ", "bold"), "F6 shows each rep's scores from the turns they "
+                              "typed, side by side."), "Team scoreboard")
+
+    @on(Button.Pressed, "#team-next")
+    def action_team_next(self) -> None:
+        if self.team is None:
+            return
+        self._keep_answers()
+        self.app.pop_screen()
+        if not (self.team.mode == "hot-seat" and self.app.next_in_hot_seat(self.team.id)):
+            self.app.show_team_board(self.team.id)
+
+    def _keep_answers(self) -> None:
+        answers = [self.query_one(f"#answer-{i}", TextArea).text.strip() for i in range(len(QUESTIONS))]
+        if any(answers):
+            self.action_save()
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
@@ -203,9 +271,7 @@ class DebriefScreen(Guarded, Screen):
 
     @on(Button.Pressed, "#home")
     def action_home(self) -> None:
-        answers = [self.query_one(f"#answer-{i}", TextArea).text.strip() for i in range(len(QUESTIONS))]
-        if any(answers):
-            self.action_save()
+        self._keep_answers()
         self.app.pop_screen()
 
 

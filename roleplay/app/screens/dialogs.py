@@ -111,6 +111,37 @@ class ResumeScreen(Guarded, ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class NoteScreen(Guarded, ModalScreen[str | None]):
+    """An observer's short note on a rep turn."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, quote: str):
+        super().__init__()
+        self.quote = quote
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("A note on this turn", classes="dialog-title")
+            yield Static(f"“{self.quote}”", classes="hint")
+            yield Input(placeholder="e.g. good question, but she asked two at once", id="note", max_length=200)
+            yield Static("Enter saves the note with the turn; Escape leaves without one.", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#note", Input).focus()
+
+    @on(Input.Submitted, "#note")
+    def _done(self, event: Input.Submitted) -> None:
+        text = " ".join(event.value.split())
+        if not text:
+            self.notify("Type a few words, or Escape to leave without a note.", severity="warning")
+            return
+        self.dismiss(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 INTRO = ("Pick a scenario and a difficulty, plan the call (or skip), then talk to the buyer. "
          "Every turn is graded against the scenario's rubric the moment you send it. The buyer's "
          "trust and patience are kept by the engine: earn trust with good questions and by handling "
@@ -125,6 +156,14 @@ HELP: list[tuple[str, list[tuple[str, str]]]] = [
         ("Ctrl+B, F4", "end the call and see the debrief"),
         ("Ctrl+Y, F5", "ask for the buyer's reply again after an error"),
         ("Escape", "pause: every turn and the words you typed are kept"),
+    ]),
+    ("Practising together", [
+        ("F5 (home)", "who is in the room: the reps, hot seat or tag team, a colleague as the buyer"),
+        ("F6", "the next rep types (tag team hands over by itself after each turn)"),
+        ("F7, F8", "observer: mark the rep's last turn good or missed"),
+        ("F9", "observer: a short note on the turn"),
+        ("Alt+↑ Alt+↓", "pick an earlier turn to mark (its grades show beside it)"),
+        ("F10", "the colleague playing the buyer: hide or show the persona card"),
     ]),
     ("The marks beside each criterion", [
         ("✓", "passed on this turn, with your words as evidence"),

@@ -75,11 +75,13 @@ class RecentTable(DataTable):
 
 class HomeScreen(Guarded, Screen):
     filled_for: tuple = ()
+    painted = False
     skills_shown: list[str] = []  # noqa: RUF012 - replaced, never changed in place
     BINDINGS = [
         Binding("f2,ctrl+r", "app.switch_rep", "Switch rep"),
         Binding("f3,ctrl+g", "app.progress", "Progress"),
         Binding("f4,ctrl+o", "app.change_model", "Model"),
+        Binding("f5", "app.team", "Team"),
         Binding("slash", "search", "Search", show=False),
     ]
 
@@ -105,6 +107,7 @@ class HomeScreen(Guarded, Screen):
         recent.add_columns("When", "Scenario", "Level", "Score", "Outcome")
         self.refresh_data()
         table.focus()
+        self.call_after_refresh(self._painted)
         if self.app.rep is None:
             self.call_after_refresh(self.app.action_switch_rep)
         else:
@@ -123,6 +126,10 @@ class HomeScreen(Guarded, Screen):
         self.fill_status()
         self.fill_recent()
 
+    def _painted(self) -> None:
+        self.painted = True
+        self.fill_status()
+
     def fill_status(self) -> None:
         app = self.app
         rep = app.rep.name if app.rep else "nobody yet (press F2)"
@@ -134,13 +141,34 @@ class HomeScreen(Guarded, Screen):
                      "(F4: use a model)"]
         if app.rep is not None:
             # One row, found by SQLite: the newest finished session that names a behaviour.
-            card = app.store.practise_next(app.rep.name)
-            if card is not None:
-                name = card.get("practise_name") or next(
-                    (c["name"] for c in card["criteria"] if c["id"] == card["practise_next"]), card["practise_next"])
-                where = f" (try {moment(card['practise_scenario'])})" if card.get("practise_scenario") else ""
-                lines.append(f"[b]Practise next:[/b] {name}{where}: {card.get('practise_tip', '')}")
+            line = self.practise_next_line()
+            if line:
+                lines.append(line)
         self.query_one("#status", Static).update("\n".join(lines))
+
+    def practise_next_line(self) -> str | None:
+        """The behaviour to practise next, from the newest finished session that names one. Read
+        as a typed scorecard, which needs the engine: so not before the first paint (the status
+        is filled again just after it)."""
+        if not self.painted:
+            return None
+        from ...engine.scorecard import Scorecard
+
+        saved = self.app.store.practise_next(self.app.rep.name)  # one row, found by SQLite
+        if saved is None:
+            return None
+        card = Scorecard.from_json(saved)
+        where = f" (try {moment(card.practise_scenario)})" if card.practise_scenario else ""
+        return f"[b]Practise next:[/b] {card.practise_label}{where}: {card.practise_tip}"
+
+    def highlighted(self) -> tuple[str | None, str]:
+        """The scenario under the cursor and the difficulty picked."""
+        self.catch_up()
+        table = self.query_one("#scenarios", DataTable)
+        difficulty = str(self.query_one("#difficulty", Select).value)
+        if table.row_count == 0:
+            return None, difficulty
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value), difficulty
 
     def catch_up(self) -> None:
         """Fill the list now if the search changed since it was last filled (its Changed message

@@ -30,13 +30,19 @@ class PlanScreen(Guarded, Screen):
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
-    def __init__(self, setup):  # noqa: ANN001 - engine Setup
+    def __init__(self, setup, room=None):  # noqa: ANN001 - engine Setup, team.Room
         super().__init__()
         self.setup = setup
+        self.room = room
+
+    @property
+    def rep(self):  # noqa: ANN201 - store.Rep
+        """Whose plan this is: the rep practising, or the first in the room (the next in the hot seat)."""
+        return self.app.store.rep(self.room.reps[0]) if self.room is not None else self.app.rep
 
     def compose(self) -> ComposeResult:
         s = self.setup.scenario
-        saved = self.app.store.plan(self.app.rep, s.id) or {}
+        saved = self.app.store.plan(self.rep, s.id) or {}
         yield Header()
         with VerticalScroll(id="plan"):
             yield Static(f"[b]{s.title}[/b] ({self.setup.difficulty_name})\n{s.summary}", classes="brief")
@@ -49,14 +55,14 @@ class PlanScreen(Guarded, Screen):
                 yield TextArea(saved.get(key, default), id=f"plan-{key}", classes="plan-field",
                                soft_wrap=True, show_line_numbers=False)
             yield Checkbox("Always skip planning", id="always-skip",
-                           value=self.app.store.pref(f"skip-plan:{self.app.rep.name}") == "yes")
+                           value=self.app.store.pref(f"skip-plan:{self.rep.name}") == "yes")
             with Horizontal(classes="buttons"):
                 yield Button("Start the call", variant="primary", id="start")
                 yield Button("Skip planning", id="skip")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "Plan the call"
+        self.sub_title = "Plan the call" if self.room is None else f"{self.rep.name} plans the call"
         objective = self.query_one("#plan-objective", TextArea)
         objective.focus(scroll_visible=False)
         objective.move_cursor(objective.document.end)  # typing adds to the milestone, not before it
@@ -67,19 +73,19 @@ class PlanScreen(Guarded, Screen):
 
     def _remember_skip(self) -> None:
         value = "yes" if self.query_one("#always-skip", Checkbox).value else "no"
-        self.app.store.set_pref(f"skip-plan:{self.app.rep.name}", value)
+        self.app.store.set_pref(f"skip-plan:{self.rep.name}", value)
 
     @on(Button.Pressed, "#start")
     def action_start(self) -> None:
         plan = self.plan()
         self._remember_skip()
         if any(plan.values()):
-            self.app.store.save_plan(self.app.rep, self.setup.scenario.id, plan)
+            self.app.store.save_plan(self.rep, self.setup.scenario.id, plan)
         self.app.pop_screen()
-        self.app.begin_session(self.setup, plan if any(plan.values()) else None)
+        self.app.begin_session(self.setup, plan if any(plan.values()) else None, room=self.room)
 
     @on(Button.Pressed, "#skip")
     def action_skip(self) -> None:
         self._remember_skip()
         self.app.pop_screen()
-        self.app.begin_session(self.setup, None)
+        self.app.begin_session(self.setup, None, room=self.room)

@@ -14,10 +14,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static, TextArea
 
 from ..guard import Guarded
+from ..widgets.buyer_card import BuyerCard
+from ..widgets.grades import LEGEND, GradesPanel
+from ..widgets.transcript import Speakers, Transcript, TurnView
 
-from ...engine.grading import effective
 from ...engine.text import clip
 from ...engine.session import (
+    BuyerCue,
     BuyerPiece,
     BuyerTurnSaved,
     CallOver,
@@ -28,9 +31,8 @@ from ...engine.session import (
     Session,
 )
 
-LEGEND = "✓ passed  ✗ failed  · n/a  ? ungraded"
-"""What the marks beside each criterion mean (also in the help)."""
 PLACEHOLDER = "Your turn. Enter sends, Ctrl+N new line."
+BUYER_PLACEHOLDER = "The buyer's line, in your words. Enter sends."
 OUTCOME_WORDS = {
     "won": "{name} agreed. Objective reached.",
     "walked-away": "{name} ended the conversation.",
@@ -42,9 +44,14 @@ class SayBox(TextArea):
     """The rep's turn: Enter sends, Ctrl+N starts a new line."""
 
     class Send(Message):
-        def __init__(self, text: str):
+        def __init__(self, text: str, box: SayBox | None = None):
             super().__init__()
             self.text = text
+            self.box = box
+
+        @property
+        def control(self) -> SayBox | None:
+            return self.box
 
     BINDINGS = [Binding("ctrl+n", "newline", "New line", show=False)]
 
@@ -54,7 +61,7 @@ class SayBox(TextArea):
             event.stop()
             text = self.text.strip()
             if text:
-                self.post_message(self.Send(text))
+                self.post_message(self.Send(text, self))
             return
         if event.key == "shift+enter":
             event.prevent_default()
@@ -67,8 +74,11 @@ class SayBox(TextArea):
         self.insert("\n")
 
 
-class TurnView(Static):
-    """One turn in the transcript."""
+class BuyerBox(SayBox):
+    """The colleague playing the buyer types the buyer's line here."""
+
+    class Send(SayBox.Send):
+        pass
 
 
 class PracticeScreen(Guarded, Screen):
@@ -78,11 +88,23 @@ class PracticeScreen(Guarded, Screen):
         Binding("ctrl+b,f4", "end_call", "End call", priority=True),
         Binding("ctrl+y,f5", "retry", "Retry reply", priority=True, show=False),
         Binding("escape", "pause", "Pause"),
+        # practising together (F6-F10: a text box keeps every Ctrl key it knows)
+        Binding("f6", "hand_over", "Next rep", priority=True),
+        Binding("f10", "toggle_card", "Card", priority=True),
+        Binding("f7", "mark('good')", "Good", priority=True, show=False),
+        Binding("f8", "mark('missed')", "Missed", priority=True, show=False),
+        Binding("f9", "note", "Note", priority=True, show=False),
+        Binding("alt+up", "select(-1)", "Earlier turn", priority=True, show=False),
+        Binding("alt+down", "select(1)", "Later turn", priority=True, show=False),
     ]
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, *, observer: str = ""):
         super().__init__()
         self.session = session
+        self.observer = observer
+        """Who marks the turns, if someone was named as the observer."""
+        self.card_shown = False
+        self.marks: dict[int, list] = {}
         self.started = monotonic()
         self.hint_used = False
         self.live: Static | None = None
@@ -96,17 +118,21 @@ class PracticeScreen(Guarded, Screen):
         yield Header()
         with Horizontal(id="practice"):
             with Vertical(id="call"):
-                yield VerticalScroll(id="transcript")
+                yield Transcript(Speakers.of(self.session), id="transcript")
+                yield Static(id="typing")
                 yield SayBox(id="say", soft_wrap=True, show_line_numbers=False,
                              placeholder=PLACEHOLDER)
+                yield BuyerBox(id="buyer-say", soft_wrap=True, show_line_numbers=False,
+                               placeholder=BUYER_PLACEHOLDER)
             with VerticalScroll(id="side"):
+                yield BuyerCard(id="card")
                 yield Static(id="objective")
                 yield Static(id="mood-label")
                 yield ProgressBar(total=100, show_eta=False, show_percentage=False, id="trust")
                 yield Static(id="clock")
                 yield Static(id="reaction")
                 yield Static("[b]This turn[/b]", classes="side-title")
-                yield Static(id="grades")
+                yield GradesPanel(id="grades")
                 yield Static(id="plan-view")
         yield Footer()
 
@@ -127,6 +153,8 @@ class PracticeScreen(Guarded, Screen):
             if plan.get("risks"):
                 lines.append(Text(f"If: {plan['risks'][:120]}", style="dim"))
             self.query_one("#plan-view", Static).update(Text("\n").join(lines))
+        for m in self.session.marks() if self.together else []:
+            self.marks.setdefault(m.turn, []).append(m)
         self.add_brief()
         for turn in self.session.turns:
             self.add_turn(turn)
@@ -136,7 +164,10 @@ class PracticeScreen(Guarded, Screen):
         self.tick()
         self.set_interval(1.0, self.tick)
         self.query_one("#say", SayBox).focus()
-        if self.session.awaiting_reply:
+        self.show_room()
+        if self.session.awaiting_reply and self.session.buyer_player is not None:
+            self.buyer_turn()
+        elif self.session.awaiting_reply:
             self.run_retry()
         elif self.session.over:
             self.call_over(self.session.state.outcome)
@@ -192,51 +223,20 @@ class PracticeScreen(Guarded, Screen):
         return "You" if speaker == "rep" else self.session.setup.persona.name.split()[0]
 
     def add_brief(self) -> None:
-        """The situation and what the rep knows, at the top of the call (planning may be skipped)."""
-        s = self.session.setup.scenario
-        brief = Text()
-        brief.append("The situation: ", style="bold")
-        brief.append(s.summary.strip() + "\n")
-        brief.append("Objective: ", style="bold")
-        brief.append(s.objective.milestone.strip() + "\n")
-        brief.append("You sell: ", style="bold")
-        brief.append(f"{s.rep_brief.product} {s.rep_brief.price}")
-        for note in s.rep_brief.notes:
-            brief.append(f"\n• {note}")
-        if s.objective.why_it_matters:
-            brief.append("\nWhy the objective matters: ", style="bold")
-            brief.append(s.objective.why_it_matters.strip())
-        self.query_one("#transcript", VerticalScroll).mount(TurnView(brief, classes="turn brief"))
+        self.transcript.add_brief(self.session.setup.scenario)
 
-    def add_turn(self, turn) -> Static:  # noqa: ANN001 - records.Turn
-        if turn.speaker == "buyer" and not turn.text and turn.note:
-            widget = TurnView(Text(f"— {turn.note} —", style="italic"), classes="turn note silence")
-            self.query_one("#transcript", VerticalScroll).mount(widget)
-            self.follow()
-            return widget
-        body = Text()
-        body.append(f"{self.name_of(turn.speaker)}: ", style="bold")
-        if turn.text:
-            body.append(turn.text)
-        if turn.note:
-            body.append(f"({turn.note})", style="italic dim")
-        if turn.interrupted:
-            body.append("  [cut off]", style="italic yellow")
-        widget = TurnView(body, classes=f"turn {turn.speaker}")
-        self.query_one("#transcript", VerticalScroll).mount(widget)
-        self.follow()
-        return widget
+    def add_turn(self, turn) -> TurnView:  # noqa: ANN001 - records.Turn
+        return self.transcript.add_turn(turn, self.marks.get(turn.index, []))
+
+    @property
+    def transcript(self) -> Transcript:
+        return self.query_one("#transcript", Transcript)
 
     def follow(self) -> None:
-        """Keep the newest line in view, once it has been laid out (a long reply wraps over
-        several lines, which a scroll made before layout would leave hidden behind the input)."""
-        transcript = self.query_one("#transcript", VerticalScroll)
-        self.call_after_refresh(transcript.scroll_end, animate=False)
+        self.transcript.follow()
 
     def note(self, text: str, style: str = "italic dim") -> None:
-        widget = TurnView(Text(text, style=style), classes="turn note")
-        self.query_one("#transcript", VerticalScroll).mount(widget)
-        self.follow()
+        self.transcript.note(text, style)
 
     def show_mood(self) -> None:
         st, d = self.session.state, self.session.setup.difficulty
@@ -244,12 +244,12 @@ class PracticeScreen(Guarded, Screen):
         bar = self.query_one("#trust", ProgressBar)
         if d.show_mood:
             label.update(Text.assemble(("Trust ", "bold"), f"{st.trust} · agrees at {d.trust_to_agree}"))
-            bar.display = True
+            bar.remove_class("hidden")
             bar.update(progress=st.trust)
         else:
             label.update(Text("At this difficulty the buyer's trust is hidden, as in a real call.",
                               style="dim"))
-            bar.display = False
+            bar.add_class("hidden")
 
     def tick(self) -> None:
         st, d = self.session.state, self.session.setup.difficulty
@@ -265,38 +265,17 @@ class PracticeScreen(Guarded, Screen):
         self.query_one("#clock", Static).update(" · ".join(parts))
 
     def show_grades(self) -> None:
-        reps = [t for t in self.session.turns if t.speaker == "rep"]
-        out = Text()
-        if not reps:
-            out.append("Grades appear here as soon as you send a turn.", style="dim")
-        else:
-            from ...engine.scorecard import OUTRANKS
-
-            for flag in self.session.flags():
-                if flag.turn == reps[-1].index:
-                    out.append(f"! {flag.detail}\n", style="bold red" if flag.kind in OUTRANKS else "bold yellow")
-            grades = effective(reps[-1].grades)
-            names = {c.id: c for c in self.session.setup.rubric.criteria}
-            for cid, g in grades.items():
-                c = names.get(cid)
-                if c is None:
-                    continue
-                mark, style = {"pass": ("✓", "green"), "fail": ("✗", "red"),
-                               "n/a": ("·", "dim"), "ungraded": ("?", "yellow")}[g.verdict]
-                out.append(f"{mark} ", style=f"bold {style}")
-                out.append(f"{c.name}\n", style=style if g.verdict != "n/a" else "dim")
-                if g.verdict == "pass" and g.evidence:
-                    out.append(f"  “{clip(g.evidence[0], 70)}”\n", style="italic")
-                elif g.verdict == "fail":
-                    out.append(f"  Tip: {c.tip}\n", style="dim")
-                elif g.verdict == "ungraded":
-                    out.append(f"  {clip(g.reason, 70)}\n", style="dim")
-            out.append(LEGEND, style="dim")
-        self.query_one("#grades", Static).update(out)
+        selected = self.transcript.selected
+        turn = next((t for t in self.session.turns if t.index == selected), None) if selected is not None else None
+        self.query_one("#grades", GradesPanel).show(self.session, turn)
 
     # ---- the turn
-    @on(SayBox.Send)
+    @on(SayBox.Send, "#say")
     def _send(self, message: SayBox.Send) -> None:
+        if self.session.awaiting_reply and self.session.buyer_player is not None:
+            self.notify(f"{self.session.buyer_player} answers as the buyer first; your words are kept.",
+                        timeout=4)
+            return
         if self.busy:
             self.notify("The buyer is still answering; your text is kept.", timeout=3)
             return
@@ -351,9 +330,14 @@ class PracticeScreen(Guarded, Screen):
 
     def handle(self, event) -> None:  # noqa: ANN001 - engine events
         if isinstance(event, RepTurnSaved):
+            self.transcript.selected = None  # the observer's marks go to the newest turn again
+            self.transcript.show_selection()
             self.add_turn(event.turn)
             self.show_grades()
             self.tick()
+            self.show_room()
+        elif isinstance(event, BuyerCue):
+            self.buyer_turn()
         elif isinstance(event, BuyerPiece):
             if self.live is None:
                 self.live_text = ""
@@ -393,10 +377,180 @@ class PracticeScreen(Guarded, Screen):
     def call_over(self, outcome: str) -> None:
         name = self.session.setup.persona.name.split()[0]
         words = OUTCOME_WORDS.get(outcome, outcome).format(name=name)
-        self.note(f"— {words} Press Ctrl+B for your debrief. —", style="bold")
+        if self.session.mode != "solo" and outcome == "ended-by-rep":
+            words = f"{self.session.typing.name} ended the call."
+        after = ""
+        if self.session.mode == "hot-seat" and self.next_in_seat():
+            after = f" Then {self.next_in_seat()} takes the hot seat."
+        self.note(f"— {words} Press Ctrl+B for the debrief.{after} —" if self.session.mode != "solo"
+                  else f"— {words} Press Ctrl+B for your debrief. —", style="bold")
+        self.show_room()
         say = self.query_one("#say", SayBox)
         say.placeholder = "The call is over. Ctrl+B for your debrief, or Ctrl+R to take back your last turn."
         say.disabled = True
+
+    # ---- practising together: who types, the colleague playing the buyer, the observer
+    @property
+    def together(self) -> bool:
+        """More than one person at the laptop (marks, names and the room line are shown)."""
+        s = self.session
+        return s.mode != "solo" or len(s.reps) > 1 or s.buyer_player is not None or bool(self.observer)
+
+    def next_in_seat(self) -> str | None:
+        if self.session.mode != "hot-seat" or not self.session.team_id:
+            return None
+        from ...practice import next_in_hot_seat
+
+        return next_in_hot_seat(self.session.store, self.session.team_id)
+
+    def room_words(self) -> Text:
+        """Who types now, who is next, and the keys for the people in the room."""
+        s = self.session
+        out = Text()
+        buyer = s.setup.persona.name.split()[0]
+        if s.over:
+            out.append("The call is over.", style="bold")
+            return out
+        if s.awaiting_reply and s.buyer_player is not None:
+            out.append(f"{s.buyer_player}, as {buyer}: ", style="bold reverse")
+            out.append(" type the buyer's line, Enter sends. F10 hides the card.")
+            return out
+        out.append(f" {s.typing.name} is typing ", style="bold reverse")
+        if s.mode == "tag-team":
+            names = [r.name for r in s.reps]
+            at = next((i for i, r in enumerate(s.reps) if r.id == s.typing.id), 0)
+            out.append(f" tag team: {' → '.join(names[at:] + names[:at])} · F6 hands over")
+        elif s.mode == "hot-seat":
+            nxt = self.next_in_seat()
+            nxt = nxt if nxt and nxt.lower() != s.typing.name.lower() else None
+            out.append(f" hot seat{f', {nxt} is next' if nxt else ', last in the seat'}")
+        elif len(s.reps) > 1:
+            out.append(" · F6 hands over")
+        if s.buyer_player is not None:
+            out.append(f" · {s.buyer_player} plays {buyer}")
+        out.append(f"\n{ROOM_KEYS}" + (f" ({self.observer})" if self.observer else ""), style="dim")
+        return out
+
+    def show_room(self) -> None:
+        """The room line, which box takes the typing (the rep's or the buyer's), and the side panel."""
+        line = self.query_one("#typing", Static)
+        line.display = self.together
+        if self.together:
+            line.update(self.room_words())
+            self.sub_title = f"{self.session.setup.difficulty_name} · {self.session.typing.name} is typing"
+        buyers_turn = self.session.buyer_player is not None and self.session.awaiting_reply \
+            and not self.session.over
+        say = self.query_one("#say", SayBox)
+        box = self.query_one("#buyer-say", BuyerBox)
+        box.display = buyers_turn
+        say.display = not buyers_turn
+        self.layout_side()
+
+    def layout_side(self) -> None:
+        """The persona card takes the side panel while it is shown; the rep's side otherwise."""
+        card = self.query_one("#card", BuyerCard)
+        shown = self.card_shown and self.session.buyer_player is not None
+        side = self.query_one("#side", VerticalScroll)
+        side.set_class(shown, "card-shown")
+        if shown:
+            card.show(self.session)
+            side.scroll_home(animate=False)
+
+    def buyer_turn(self) -> None:
+        """The rep's turn is in: the colleague takes the keyboard, with the card and the cue."""
+        self.card_shown = True
+        self.show_room()
+        box = self.query_one("#buyer-say", BuyerBox)
+        box.disabled = False
+        box.focus()
+
+    @on(BuyerBox.Send, "#buyer-say")
+    def _buyer_send(self, message: BuyerBox.Send) -> None:
+        message.stop()
+        if not self.session.awaiting_reply:
+            self.notify("The rep has not said anything new to answer yet; your words are kept.", timeout=4)
+            return
+        box = self.query_one("#buyer-say", BuyerBox)
+        events = self.session.buyer_says(message.text)
+        box.clear()
+        for event in events:
+            self.handle(event)
+        if not self.session.awaiting_reply:
+            self.card_shown = False  # the rep's turn: the hidden facts go out of sight
+            self.show_room()
+            if not self.session.over:
+                self.query_one("#say", SayBox).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hand_over":
+            return len(self.session.reps) > 1
+        if action == "toggle_card":
+            return self.session.buyer_player is not None
+        return True
+
+    def action_hand_over(self) -> None:
+        if len(self.session.reps) < 2:
+            return
+        who = self.session.hand_over()
+        self.show_room()
+        self.notify(f"{who.name} types now.", timeout=3)
+
+    def action_toggle_card(self) -> None:
+        if self.session.buyer_player is None:
+            return
+        self.card_shown = not self.card_shown
+        self.layout_side()
+        if not self.card_shown:
+            self.notify("The persona card is hidden (F10 shows it again).", timeout=3)
+
+    def marked_turn(self):  # noqa: ANN201 - records.Turn | None
+        selected = self.transcript.selected
+        reps = [t for t in self.session.turns if t.speaker == "rep"]
+        if selected is not None:
+            return next((t for t in reps if t.index == selected), None)
+        return reps[-1] if reps else None
+
+    def action_mark(self, kind: str, note: str = "") -> None:
+        turn = self.marked_turn()
+        if turn is None:
+            self.notify("There is no rep turn to mark yet.", timeout=3)
+            return
+        mark = self.session.mark(kind, turn=turn.index, note=note, observer=self.observer)
+        self.marks.setdefault(turn.index, []).append(mark)
+        self.transcript.redraw_turn(turn, self.marks[turn.index])
+        who = turn.author or self.session.rep.name
+        words = {"good": "marked good", "missed": "marked missed", "note": "noted"}[kind]
+        self.notify(f"{who}'s turn {words}; the debrief sets it beside the grader.", timeout=3)
+
+    def action_note(self) -> None:
+        from .dialogs import NoteScreen
+
+        turn = self.marked_turn()
+        if turn is None:
+            self.notify("There is no rep turn to mark yet.", timeout=3)
+            return
+
+        def done(text: str | None) -> None:
+            if text:
+                self.action_mark("note", text)
+
+        self.app.push_screen(NoteScreen(clip(turn.text, 120)), done)
+
+    def action_select(self, step: int) -> None:
+        self.transcript.select(step)
+
+    @on(Transcript.Selected)
+    def _selected(self, message: Transcript.Selected) -> None:
+        self.show_grades()
+        if message.index is not None:
+            turn = next(t for t in self.session.turns if t.index == message.index)
+            who = turn.author or self.session.rep.name
+            self.query_one("#typing", Static).update(Text.assemble(
+                (f" Marking {who}'s turn: ", "bold reverse"), f" “{clip(turn.text, 50)}”\n",
+                (f"{ROOM_KEYS} · Alt+↓ back to the newest", "dim")))
+            self.query_one("#typing", Static).display = True
+        else:
+            self.show_room()
 
     # ---- keys
     def action_hint(self) -> None:
@@ -423,9 +577,12 @@ class PracticeScreen(Guarded, Screen):
         self.show_mood()
         self.show_grades()
         self.tick()
+        self.show_room()
         self.notify("Your last turn was taken back: change it and send it again.", timeout=4)
 
     def action_retry(self) -> None:
+        if self.session.buyer_player is not None:
+            return  # nothing to ask for: the colleague types the buyer's line
         if self.session.awaiting_reply and not self.busy:
             self.run_retry()
 
@@ -446,6 +603,9 @@ class PracticeScreen(Guarded, Screen):
         self.notify("Paused: every turn is saved. Pick the session under Recent sessions to resume.",
                     timeout=6)
         self.app.pop_screen()
+
+
+ROOM_KEYS = "F7 good · F8 missed · F9 note · Alt+↑↓ earlier turn"
 
 
 def reaction(move, difficulty) -> Text:  # noqa: ANN001 - state.Move, models.Difficulty
