@@ -231,3 +231,57 @@ def test_resume_dialog(snap_compare, store, lib, clock, size) -> None:
     play(begin(store, lib, "price-objection", seed=2), PRICE_CALL[:1])
     with_rep(store)
     assert snap_compare(app_for(store, lib), terminal_size=size, run_before=settle)
+
+
+# ---- practising together
+def together(store: Store, lib: library.Library, reps: list[str], *, mode: str = "solo", buyer: str | None = None,
+             team_id: str | None = None) -> Session:
+    from roleplay.practice import open_session
+
+    return open_session(Settings(offline=True), store, lib, "price-objection", "medium", reps, mode=mode,
+                        buyer_player=buyer, seed=7, team_id=team_id)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_room_dialog(snap_compare, store, lib, clock, size) -> None:
+    for name in ("Ana", "Ben"):
+        store.rep(name)
+    with_rep(store)
+
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+
+    assert snap_compare(app_for(store, lib), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_practice_tag_team(snap_compare, store, lib, clock, size) -> None:
+    session = play(together(store, lib, ["Ana", "Ben"], mode="tag-team"), PRICE_CALL[:2])
+    assert snap_compare(app_for(store, lib, session), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_practice_colleague_buyer(snap_compare, store, lib, clock, size) -> None:
+    session = play(together(store, lib, ["Ana"], buyer="Carl"), PRICE_CALL[1:2])
+    assert session.awaiting_reply
+    assert snap_compare(app_for(store, lib, session), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_team_board(snap_compare, store, lib, clock, size) -> None:
+    from roleplay.app.screens.team import TeamBoardScreen
+
+    first = play(together(store, lib, ["Ana", "Ben"], mode="hot-seat"), PRICE_CALL)
+    asyncio.run(first.end())
+    second = play(together(store, lib, ["Ben"], mode="hot-seat", team_id=first.team_id), WEAK_CALL)
+    asyncio.run(second.end())
+    with_rep(store)
+
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+        pilot.app.push_screen(TeamBoardScreen(first.team_id))
+        await settle(pilot)
+
+    assert snap_compare(app_for(store, lib), terminal_size=size, run_before=run_before)

@@ -118,7 +118,7 @@ class PracticeScreen(Guarded, Screen):
         yield Header()
         with Horizontal(id="practice"):
             with Vertical(id="call"):
-                yield Transcript(Speakers.of(self.session), id="transcript")
+                yield Transcript(Speakers.of(self.session, observed=bool(self.observer)), id="transcript")
                 yield Static(id="typing")
                 yield SayBox(id="say", soft_wrap=True, show_line_numbers=False,
                              placeholder=PLACEHOLDER)
@@ -303,6 +303,8 @@ class PracticeScreen(Guarded, Screen):
         finally:
             self.busy = False
             self.finish_live()
+            if self.is_mounted:
+                self.show_room()  # a tag team hands over once the turn is in
             if unsaved is not None:
                 # The turn was never saved (a full disk, a history that can't be written): the
                 # words go back in the box, and the app says why (RoleplayApp.show_problem).
@@ -419,7 +421,7 @@ class PracticeScreen(Guarded, Screen):
         if s.mode == "tag-team":
             names = [r.name for r in s.reps]
             at = next((i for i, r in enumerate(s.reps) if r.id == s.typing.id), 0)
-            out.append(f" tag team: {' → '.join(names[at:] + names[:at])} · F6 hands over")
+            out.append(f" then {', '.join((names[at + 1:] + names[:at]))} · F6 hands over")
         elif s.mode == "hot-seat":
             nxt = self.next_in_seat()
             nxt = nxt if nxt and nxt.lower() != s.typing.name.lower() else None
@@ -605,7 +607,7 @@ class PracticeScreen(Guarded, Screen):
         self.app.pop_screen()
 
 
-ROOM_KEYS = "F7 good · F8 missed · F9 note · Alt+↑↓ earlier turn"
+ROOM_KEYS = "F7 good · F8 missed · F9 note · Alt+↑↓ turn"
 
 
 def reaction(move, difficulty) -> Text:  # noqa: ANN001 - state.Move, models.Difficulty

@@ -70,14 +70,16 @@ class RoomScreen(Guarded, ModalScreen[Room | None]):
             with RadioSet(id="room-mode"):
                 for key, words in MODES:
                     yield RadioButton(words, value=key == mode, id=f"mode-{key}")
-            yield Label("A colleague plays the buyer (their name; empty: the app does):",
-                        classes="field-label")
-            yield Input(last.get("buyer") or "", id="room-buyer", compact=True, max_length=40)
+            yield Label("A colleague plays the buyer (optional):", classes="field-label")
+            yield Input(last.get("buyer") or "", id="room-buyer", compact=True, max_length=40,
+                        placeholder="their name, e.g. Carl (empty: the app plays the buyer)")
             yield Label("Observer marking the turns (optional):", classes="field-label")
-            yield Input(last.get("observer") or "", id="room-observer", compact=True, max_length=40)
+            yield Input(last.get("observer") or "", id="room-observer", compact=True, max_length=40,
+                        placeholder="their name, e.g. Maya")
             with Horizontal(classes="buttons"):
                 yield Button("Start", variant="primary", id="room-start", compact=True)
                 yield Button("Cancel", id="room-cancel", compact=True)
+                yield Static("Enter in a box starts", classes="hint")
 
     def on_mount(self) -> None:
         box = self.query_one("#room-reps", Input)

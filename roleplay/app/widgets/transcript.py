@@ -30,8 +30,9 @@ class Speakers:
         self.played_by = played_by
 
     @classmethod
-    def of(cls, session) -> Speakers:  # noqa: ANN001 - engine Session
-        named = session.mode != "solo" or len(session.reps) > 1 or session.buyer_player is not None
+    def of(cls, session, *, observed: bool = False) -> Speakers:  # noqa: ANN001 - engine Session
+        """`observed`: someone marks the turns (the rep is named, as everyone else is)."""
+        named = observed or session.mode != "solo" or len(session.reps) > 1 or session.buyer_player is not None
         return cls(session.setup.persona.name.split()[0], named=named, played_by=session.buyer_player)
 
     def __call__(self, turn) -> str:  # noqa: ANN001 - records.Turn
