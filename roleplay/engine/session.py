@@ -243,7 +243,7 @@ class Session:
             # The manager's opening line is how the buyer raises an at-opening
             # objection; its own line is only needed when there is no opening text.
             line = buyer.opening(setup.context, seed) or (opener.line if opener else "")
-            first = Turn(index=0, speaker="buyer", text=line, author=session.buyer_player)
+            first = Turn(index=0, speaker="buyer", text=line)  # the scenario's own words, not typed
         state.last_move = "objection" if opener is not None else None
         if opener is not None:
             state.voiced[opener.id] = 0
@@ -721,6 +721,8 @@ class Session:
             raise
         self.past.pop()
         self.turns = [t for t in self.turns if t.index < last.index]
+        if last.author and any(r.name == last.author for r in self.reps):
+            self.hand_over(last.author)  # the turn goes back to whoever typed it, to edit and send
         if self._flags is not None:
             self._flags = {i: f for i, f in self._flags.items() if i < last.index}
         return last.text
