@@ -116,8 +116,13 @@ class Scorecard:
     def from_json(cls, data: dict) -> Scorecard:
         """A saved scorecard (older ones lack the newer fields, which then take their defaults)."""
         known = {f for f in cls.__dataclass_fields__}
-        d = {k: v for k, v in data.items() if k in known}
-        d["criteria"] = [CriterionScore(**{**{k: v for k, v in c.items() if k in CriterionScore.__dataclass_fields__},
+        d = {"rubric": "", "score": None, "passed": None, "passing_score": 0.0, "strengths": [],
+             "practise_next": None} | {k: v for k, v in data.items() if k in known}
+        # A card saved by an older version (or written by hand) may lack a field: its default, or
+        # for the required ones a neutral value (weight 1, name from the id, no score).
+        needed = {"id": "", "name": "", "weight": 1.0, "score": None}
+        d["criteria"] = [CriterionScore(**{**needed, "name": c.get("name") or c.get("id", ""),
+                                           **{k: v for k, v in c.items() if k in CriterionScore.__dataclass_fields__},
                                            "lost": [Lost(**{k: v for k, v in x.items()
                                                             if k in Lost.__dataclass_fields__})
                                                     for x in c.get("lost", [])]})
