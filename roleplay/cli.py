@@ -375,7 +375,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         mark = {True: "pass", False: "fail", None: "    " if r.score is None else "*   "}[r.passed]
         thin = thin or (r.passed is None and r.score is not None)
         status = "" if r.status == "finished" else f"  [{r.status}]"
-        print(f"{r.id}  {local_time(r.started)}  {r.rep:<12} {r.scenario_id:<26} "
+        print(f"{r.id}  {local_time(r.started)}  {r.who:<12} {r.scenario_id:<26} "
               f"{r.difficulty:<6} {score} {mark}  {r.outcome}{status}")
     if thin:
         print("* too little of the rubric graded to call it a pass or a fail (offline: add a model judge)")

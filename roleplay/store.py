@@ -161,6 +161,7 @@ _UPGRADES: list[str] = [
         created TEXT NOT NULL
     );
     CREATE INDEX marks_by_session ON marks(session_id, turn_idx);
+    CREATE INDEX turns_by_author ON turns(author, session_id) WHERE author IS NOT NULL;
     """,
 ]
 VERSION = len(_UPGRADES)
@@ -212,6 +213,12 @@ class SessionRow:
     cost: float | None  # None: unknown (no price for the model)
     team_id: str | None = None  # the team session this call was part of (None: practised alone)
     mode: str = "solo"  # solo, hot-seat or tag-team
+    room: list[str] | None = None  # a tag-team call: every rep in it (rep is the one who started it)
+
+    @property
+    def who(self) -> str:
+        """Who practised: the rep, or a tag team's reps ("Ana+Ben")."""
+        return "+".join(self.room) if self.room else self.rep
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -666,10 +673,11 @@ class Store:
             self._forget_session_prefs()
 
     # reading
-    _SELECT = ("SELECT s.*, r.name AS rep FROM sessions s JOIN reps r ON r.id = s.rep_id")
+    _ROOM = ", (SELECT t.reps FROM teams t WHERE t.id = s.team_id AND s.mode = 'tag-team') AS room"
+    _SELECT = ("SELECT s.*, r.name AS rep" + _ROOM + " FROM sessions s JOIN reps r ON r.id = s.rep_id")
     _LIGHT = ("SELECT s.id, r.name AS rep, s.scenario_id, s.scenario_title, s.rubric_id, s.difficulty,"
               " s.buyer, s.judge, s.seed, s.started, s.ended, s.status, s.outcome, s.score, s.passed,"
-              " s.prompt_tokens, s.completion_tokens, s.cost, s.usage_unknown, s.team_id, s.mode"
+              " s.prompt_tokens, s.completion_tokens, s.cost, s.usage_unknown, s.team_id, s.mode" + _ROOM +
               " FROM sessions s JOIN reps r ON r.id = s.rep_id")
 
     def _row(self, r: sqlite3.Row) -> SessionRow:
@@ -686,7 +694,8 @@ class Store:
             scorecard=j("scorecard"), state=j("state") or {}, debrief=j("debrief"),
             plan=j("plan"), **self._usage(r),
             team_id=r["team_id"] if "team_id" in r.keys() else None,
-            mode=r["mode"] if "mode" in r.keys() else "solo")
+            mode=r["mode"] if "mode" in r.keys() else "solo",
+            room=json.loads(r["room"]) if "room" in r.keys() and r["room"] else None)
 
     @staticmethod
     def _usage(r: sqlite3.Row) -> dict[str, Any]:
@@ -731,12 +740,34 @@ class Store:
         where, args = self._where(rep, status, scenario_id)
         sql = (self._LIGHT if light else self._SELECT) + where
         sql += " ORDER BY s.started DESC, s.id DESC LIMIT ? OFFSET ?"
-        return [self._row(r) for r in self.db.execute(sql, (*args, -1 if limit is None else limit, offset))]
+        if rep is None:
+            return [self._row(r) for r in self.db.execute(sql, (*args, -1 if limit is None else limit, offset))]
+        # The rep's own sessions, and the tag-team calls others started where this rep typed turns:
+        # two bounded reads (each by its index), merged newest first.
+        upto = -1 if limit is None else limit + offset
+        rows = [self._row(r) for r in self.db.execute(sql, (*args, upto, 0))]
+        rows += self._joined(rep, status, scenario_id, light=light, limit=upto)
+        rows.sort(key=lambda r: (r.started, r.id), reverse=True)
+        return rows[offset:None if limit is None else offset + limit]
+
+    def _joined(self, rep: str, status: str | None, scenario_id: str | None, *, light: bool = False,
+                limit: int = -1, count: bool = False) -> Any:
+        """Tag-team calls started by someone else in which `rep` typed rep turns."""
+        where, args = self._where(None, status, scenario_id)
+        where = (where + " AND" if where else " WHERE") + (
+            " s.mode = 'tag-team' AND s.rep_id != coalesce((SELECT id FROM reps WHERE name = ?), -1)"
+            " AND s.id IN (SELECT session_id FROM turns WHERE author = ? COLLATE NOCASE AND speaker = 'rep')")
+        args += [rep, rep]
+        if count:
+            return self.db.execute("SELECT count(*) FROM sessions s" + where, args).fetchone()[0]
+        sql = (self._LIGHT if light else self._SELECT) + where + " ORDER BY s.started DESC, s.id DESC LIMIT ?"
+        return [self._row(r) for r in self.db.execute(sql, (*args, limit))]
 
     def count_sessions(self, rep: str | None = None, *, status: str | None = None,
                        scenario_id: str | None = None) -> int:
         where, args = self._where(rep, status, scenario_id)
-        return self.db.execute("SELECT count(*) FROM sessions s" + where, args).fetchone()[0]
+        own = self.db.execute("SELECT count(*) FROM sessions s" + where, args).fetchone()[0]
+        return own + (self._joined(rep, status, scenario_id, count=True) if rep is not None else 0)
 
     def previous(self, row: SessionRow) -> SessionRow | None:
         """The rep's newest finished session of the same scenario before `row` (one row read)."""

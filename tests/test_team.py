@@ -233,3 +233,25 @@ async def test_a_session_is_kept_by_any_store_with_the_protocol_s_methods(lib, t
     again = Session.resume(port, s.id, setup)
     assert [t.text for t in again.turns if t.speaker == "rep"] == [ACK, DISCOUNT, ASK]
     real.close()
+
+
+async def test_a_tag_team_call_is_in_every_typist_s_history(lib, store, capsys, monkeypatch) -> None:
+    from roleplay.cli import main
+
+    assert store.path.name == "roleplay.db"
+    monkeypatch.setenv("ROLEPLAY_DATA_DIR", str(store.path.parent))
+    solo = practice.open_session(OFFLINE, store, lib, "price-objection", "medium", ["Ben"])
+    await say_all(solo, ACK)
+    s = practice.open_session(OFFLINE, store, lib, "price-objection", "medium", ["Ana", "Ben", "Cleo"],
+                              mode="tag-team")
+    await say_all(s, ACK, COST)  # Cleo never typed
+    assert [r.id for r in store.sessions("Ben")] == [s.id, solo.id]
+    assert store.count_sessions("Ben") == 2 and store.count_sessions("Ana") == 1
+    assert store.sessions("Cleo") == [] and store.count_sessions("Cleo") == 0
+    assert [r.id for r in store.sessions("Ben", limit=1)] == [s.id]
+    assert [r.id for r in store.sessions("Ben", limit=1, offset=1)] == [solo.id]
+    assert store.sessions("Ben", light=True)[0].who == "Ana+Ben+Cleo"
+    store.close()
+    assert main(["history", "--rep", "Ben"]) == 0
+    out = capsys.readouterr().out
+    assert "Ana+Ben+Cleo" in out and out.count("price-objection") == 2
