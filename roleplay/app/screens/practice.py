@@ -549,7 +549,7 @@ class PracticeScreen(Guarded, Screen):
             who = turn.author or self.session.rep.name
             self.query_one("#typing", Static).update(Text.assemble(
                 (f" Marking {who}'s turn: ", "bold reverse"), f" “{clip(turn.text, 50)}”\n",
-                (f"{ROOM_KEYS} · Alt+↓ back to the newest", "dim")))
+                ("F7 good · F8 missed · F9 note · Alt+↓ newest", "dim")))
             self.query_one("#typing", Static).display = True
         else:
             self.show_room()
