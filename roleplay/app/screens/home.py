@@ -150,7 +150,9 @@ class HomeScreen(Guarded, Screen):
         """The behaviour to practise next, from the newest finished session that names one. Read
         as a typed scorecard, which needs the engine: so not before the first paint (the status
         is filled again just after it)."""
-        if not self.painted:
+        import sys
+
+        if not self.painted and "pydantic" not in sys.modules:  # (already loaded: nothing to wait for)
             return None
         from ...engine.scorecard import Scorecard
 
