@@ -336,6 +336,7 @@ HISTORY_PAGE = 50
 
 def cmd_history(args: argparse.Namespace) -> int:
     from .store import local_time
+    from .words import outcome_short
 
     settings = _settings(args)
     if args.start_fresh:
@@ -376,7 +377,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         thin = thin or (r.passed is None and r.score is not None)
         status = "" if r.status == "finished" else f"  [{r.status}]"
         print(f"{r.id}  {local_time(r.started)}  {r.who:<12} {r.scenario_id:<26} "
-              f"{r.difficulty:<6} {score} {mark}  {r.outcome}{status}")
+              f"{r.difficulty:<6} {score} {mark}  {outcome_short(r.outcome)}{status}")
     if thin:
         print("* too little of the rubric graded to call it a pass or a fail (offline: add a model judge)")
     if left_out:

@@ -20,6 +20,7 @@ from .engine.records import Grade, Turn
 from .models import Rubric
 from .settings import Settings
 from .store import SessionRow, Store
+from .words import VERDICT_WORD, outcome_headline
 
 
 def players(settings: Settings, notice: Callable[[str], None] | None = None) -> tuple[Buyer, Judge, Any]:
@@ -213,7 +214,6 @@ def grades_json(rubric_id: str, score: float | None, turns: list[Turn],
     return out
 
 
-_VERDICT = {"pass": "PASS", "fail": "FAIL", "n/a": "n/a", "ungraded": "ungraded"}
 
 
 def export_json(store: Store, row: SessionRow) -> dict[str, Any]:
@@ -256,7 +256,7 @@ def export_markdown(store: Store, row: SessionRow) -> str:
              f"- Rep: {row.rep}",
              f"- Session: {row.id}, started {row.started}, difficulty {row.difficulty}",
              f"- Buyer: {row.buyer}; grading: {row.judge}",
-             f"- Outcome: {row.outcome}",
+             f"- Outcome: {outcome_headline(row.outcome)}",
              f"- Score: {_score(row.score)}" + ("" if row.passed is None else
                                                  f" ({'passed' if row.passed else 'not passed'})"),
              ""]
@@ -290,7 +290,7 @@ def export_markdown(store: Store, row: SessionRow) -> str:
             if g.verdict == "n/a":
                 continue
             ev = f" \u2014 \u201c{g.evidence[0]}\u201d" if g.evidence else ""
-            lines.append(f"  - {_VERDICT[g.verdict]} {g.criterion} ({g.source}){ev}: {g.reason}")
+            lines.append(f"  - {VERDICT_WORD[g.verdict]} {g.criterion} ({g.source}){ev}: {g.reason}")
         for m in marks.get(t.index, []):
             about = f" on {m.criterion}" if m.criterion else ""
             by = f" by {m.observer}" if m.observer else ""
