@@ -724,6 +724,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of a file kind")
     p.add_argument("kind", choices=["scenario", "rubric", "persona"])
     p.set_defaults(func=cmd_schema)
+    # Commands for the managers who write scenarios, each registered by the module that holds it.
+    from . import authoring, firmness
+
+    authoring.register(sub)
+    firmness.register(sub)
     return parser
 
 
