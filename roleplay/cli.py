@@ -45,11 +45,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
         problems = [pr for pr in lib.problems if os.path.realpath(pr.file) in wanted]
         overrides = [o for o in lib.overrides if os.path.realpath(o.path) in wanted]
         count = len(wanted)
+        lint_warnings = _lint(lib, wanted)
     else:
         lib = library.load(extra=args.library)
         _spare_the_final_collection()
         warnings, missing, problems, count = lib.warnings, [], lib.problems, lib.files
         overrides = lib.overrides
+        lint_warnings = _lint(lib, None)
     for line in warnings:
         print(line, file=sys.stderr)
     for path in missing:
@@ -59,12 +61,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
                           "missing": [str(p) for p in missing],
                           "overrides": [{"kind": o.kind, "id": o.id, "file": str(o.path),
                                          "replaces": str(o.replaced)} for o in overrides],
-                          "warnings": warnings}, indent=2))
+                          "warnings": warnings,
+                          "lint": [w.to_json() for w in lint_warnings]}, indent=2))
     else:
         for override in overrides:
             print(override, file=sys.stderr)
         for problem in problems:
             print(problem)
+        for warning in lint_warnings:
+            print(warning)
         broken = len({p.file for p in problems})
         sys.stdout.flush()
         not_found = f"; {_count(len(missing), 'path')} not found" if missing else ""
@@ -78,7 +83,27 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"The file is valid{not_found}.", file=sys.stderr)
         else:
             print(f"All {_count(count, 'file')} are valid{not_found}.", file=sys.stderr)
-    return 1 if problems or missing or count == 0 else 0
+        if lint_warnings:
+            strict = ("; with --strict they fail validate" if args.strict else
+                      "; they do not make a file invalid (add --strict to fail on them)")
+            print(f"{_count(len(lint_warnings), 'warning')} about how the buyer behaves{strict}.",
+                  file=sys.stderr)
+    return 1 if problems or missing or count == 0 or (args.strict and lint_warnings) else 0
+
+
+def _lint(lib, wanted):  # noqa: ANN001, ANN202 - Library, set of paths or None
+    """The lint warnings for the files checked (roleplay/lint.py); a lint that breaks never hides
+    the validation itself."""
+    from . import lint
+
+    try:
+        return lint.lint(lib, wanted)
+    except Exception as exc:  # noqa: BLE001 - a bug in the lint must not cost the user validate
+        if os.environ.get("ROLEPLAY_DEBUG"):
+            raise
+        print(f"note: the checks of how the buyer behaves could not run ({type(exc).__name__}); "
+              "the validation above is complete. Please report this.", file=sys.stderr)
+        return []
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -649,6 +674,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                    help="files or folders to check (default: the whole library)")
     p.add_argument("--json", action="store_true", help="print the problems as JSON")
+    p.add_argument("--strict", action="store_true",
+                   help="fail (exit 1) on warnings about how the buyer behaves too, e.g. in a team's CI")
     _library_args(p)
     p.set_defaults(func=cmd_validate)
 
