@@ -371,6 +371,11 @@ def _check_scenario(lib: Library, entry: Entry) -> None:
                         _dangling(lib, entry, at + ("raised", j), obj_id, objections, "objection")
                 if when.open is not None and when.open not in objections:
                     _dangling(lib, entry, at + ("open",), when.open, objections, "objection")
+    # The firmness tests ('roleplay check') may only name hidden facts the persona has.
+    for kind in ("earns_fact", "must_not_earn_fact"):
+        for i, test in enumerate(getattr(scenario.tests, kind)):
+            if test.fact is not None and test.fact not in facts:
+                _dangling(lib, entry, ("tests", kind, i, "fact"), test.fact, facts, "hidden fact")
     for level in ("easy", "medium", "hard"):
         wanted = scenario.difficulty.get(level).objections  # type: ignore[arg-type]
         if wanted > len(persona.objections):

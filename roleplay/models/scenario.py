@@ -202,6 +202,105 @@ class OfflineScript(Strict):
     )
 
 
+ALL_DIFFICULTIES: list[DifficultyName] = ["easy", "medium", "hard"]
+
+
+class _Played(Strict):
+    """A rep line, or a whole scripted call, played against the offline buyer on some difficulties."""
+
+    name: str = Field("", description="A short label for the report, e.g. 'discount at once'. "
+                                      "The first rep line is shown when it is empty.")
+    line: str | None = Field(None, description="One rep line: the whole call is this line. "
+                                               "Give either 'line' or 'call'.")
+    call: list[Text] = Field(
+        default_factory=list,
+        description="The rep's lines, in order, one per turn; the buyer answers each as in practice. "
+                    "The call stops early if the buyer agrees or walks away. Give either 'line' or 'call'.",
+    )
+    repeat_last_line: bool = Field(
+        False, description="true: once the call's lines run out, the rep says the last one again and again "
+                           "until the buyer agrees or walks away (at most 40 turns). For 'the rep who only "
+                           "ever says this' tests.",
+    )
+    difficulties: list[DifficultyName] = Field(
+        default_factory=lambda: list(ALL_DIFFICULTIES), min_length=1,
+        description="The levels the test is played on: easy, medium and/or hard (default: all three).",
+    )
+
+    @model_validator(mode="after")
+    def _line_or_call(self) -> _Played:
+        if (self.line is None) == (not self.call):
+            raise ValueError("give the rep's 'line', or a 'call' (a list of lines), but not both")
+        if self.line is not None and not self.line.strip():
+            raise ValueError("'line' is empty: write what the rep says")
+        return self
+
+    @property
+    def lines(self) -> list[str]:
+        return [self.line] if self.line is not None else list(self.call)
+
+    @property
+    def label(self) -> str:
+        return self.name or f'"{self.lines[0]}"' + (f" (+{len(self.lines) - 1} more lines)" if len(self.lines) > 1 else "")
+
+
+class MustNotWin(_Played):
+    """A line or call that must NOT get the buyer to agree to the objective: a shortcut a rep might try."""
+
+
+class WalksAway(_Played):
+    """A call that should make the buyer end it: the buyer must not put up with it for ever."""
+
+
+class Winnable(_Played):
+    """A strong call that should win: proof that the objective can be reached by good selling."""
+
+
+class EarnsFact(_Played):
+    """A line or call that should get the buyer to tell one hidden fact, by the end of the call."""
+
+    fact: Id = Field(description="The id of the persona's hidden fact the call should earn.")
+
+
+class MustNotEarnFact(_Played):
+    """A line or call that must NOT get a hidden fact out of the buyer: it has not earned it."""
+
+    fact: Id | None = Field(None, description="The id of the hidden fact it must not earn; leave it out "
+                                               "and the call must not earn any hidden fact.")
+
+
+class ScenarioTests(Strict):
+    """Firmness tests saved with the scenario, played against the offline buyer by 'roleplay check'."""
+
+    must_not_win: list[MustNotWin] = Field(
+        default_factory=list,
+        description="Lines or calls that must not win: the buyer must not agree to the objective "
+                    "(e.g. a discount at once, a pushy close, a formula line).",
+    )
+    earns_fact: list[EarnsFact] = Field(
+        default_factory=list,
+        description="Lines or calls that should get a hidden fact out of the buyer: proof the fact can "
+                    "be earned by the question it is meant for.",
+    )
+    must_not_earn_fact: list[MustNotEarnFact] = Field(
+        default_factory=list,
+        description="Lines or calls that must not get a hidden fact (or a named one) out of the buyer: "
+                    "small talk and generic questions earn nothing.",
+    )
+    walks_away: list[WalksAway] = Field(
+        default_factory=list,
+        description="Calls that should make the buyer walk away (or stop answering) before the end.",
+    )
+    winnable: list[Winnable] = Field(
+        default_factory=list,
+        description="Strong calls that should win on the difficulties given: proof that each level "
+                    "can be won by good selling, not only lost.",
+    )
+
+    def count(self) -> int:
+        return sum(len(getattr(self, k)) for k in type(self).model_fields)
+
+
 def _persona_form(value: Any) -> str:
     return "ref" if isinstance(value, str) else "inline"
 
@@ -227,6 +326,12 @@ class Scenario(Strict):
     rubric: Id = Field(description="The id of the rubric that grades this scenario.")
     difficulty: Difficulties = Field(description="The numbers for easy, medium and hard.")
     offline_script: OfflineScript = Field(description="Buyer lines for practice with no model.")
+    tests: ScenarioTests = Field(
+        default_factory=ScenarioTests,
+        description="Firmness tests for this buyer, played offline by 'roleplay check': lines that must "
+                    "not win, facts that should (or must not) be earned, calls that should make the buyer "
+                    "walk away or should win. Optional.",
+    )
 
     @model_validator(mode="after")
     def _silence_has_lines(self) -> Scenario:
