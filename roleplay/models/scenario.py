@@ -219,8 +219,7 @@ class _Played(Strict):
     )
     repeat_last_line: bool = Field(
         False, description="true: once the call's lines run out, the rep says the last one again and again "
-                           "until the buyer agrees or walks away (at most 40 turns). For 'the rep who only "
-                           "ever says this' tests.",
+                           "until the buyer agrees or walks away. For 'the rep who only ever says this' tests.",
     )
     difficulties: list[DifficultyName] = Field(
         default_factory=lambda: list(ALL_DIFFICULTIES), min_length=1,
