@@ -752,10 +752,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=["scenario", "rubric", "persona"])
     p.set_defaults(func=cmd_schema)
     # Commands for the managers who write scenarios, each registered by the module that holds it.
-    from . import authoring, firmness
+    from . import authoring, drills, firmness, preview
 
     authoring.register(sub)
     firmness.register(sub)
+    preview.register(sub)
+    drills.register(sub)
     return parser
 
 
