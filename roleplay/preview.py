@@ -166,7 +166,7 @@ async def _play(setup: Any, which: str, *, seed: int, max_turns: int | None) -> 
     return call
 
 
-def preview_setup(setup: Any, *, seed: int = DEFAULT_SEED, max_turns: int | None = None) -> Preview:
+async def preview_setup_async(setup: Any, *, seed: int = DEFAULT_SEED, max_turns: int | None = None) -> Preview:
     """Play the strong and the weak rep against the offline buyer of `setup` (engine Setup).
     Deterministic for a seed; nothing is saved anywhere."""
     from .engine.buyer import OfflineBuyer
@@ -177,11 +177,7 @@ def preview_setup(setup: Any, *, seed: int = DEFAULT_SEED, max_turns: int | None
         opening = f"No reply for {setup.scenario.opening.silent_days} days since the rep's last email."
     else:
         opening = OfflineBuyer().opening(setup.context, seed) or (opener.line if opener else "")
-
-    async def both() -> list[PreviewCall]:
-        return [await _play(setup, which, seed=seed, max_turns=max_turns) for which, _ in REPS]
-
-    calls = asyncio.run(both())
+    calls = [await _play(setup, which, seed=seed, max_turns=max_turns) for which, _ in REPS]
     return Preview(setup.scenario.id, setup.scenario.title, setup.difficulty_name, seed,
                    " ".join(opening.split()), state.trust, setup.difficulty.trust_to_agree, state.patience,
                    opener.id if opener else None, calls)
@@ -191,6 +187,12 @@ def preview_scenario(lib: Any, ref: str, difficulties: tuple[str, ...] = ("mediu
                      seed: int = DEFAULT_SEED, max_turns: int | None = None) -> list[Preview]:
     """The previews of a scenario (an id or a file in `lib`), one per difficulty.
     Raises a RoleplayError with a sentence when the scenario can't be previewed."""
+    return asyncio.run(preview_scenario_async(lib, ref, difficulties, seed=seed, max_turns=max_turns))
+
+
+async def preview_scenario_async(lib: Any, ref: str, difficulties: tuple[str, ...] = ("medium",), *,
+                                 seed: int = DEFAULT_SEED, max_turns: int | None = None) -> list[Preview]:
+    """preview_scenario, for a caller already in an event loop (the app)."""
     from .engine.session import Setup
     from .errors import LibraryError, NotFound, RoleplayError
 
@@ -215,7 +217,7 @@ def preview_scenario(lib: Any, ref: str, difficulties: tuple[str, ...] = ("mediu
     if persona is None or rubric is None:
         raise LibraryError(f"scenario '{scenario.id}' refers to a missing persona or rubric; "
                            f"run 'roleplay validate {entry.path}'")
-    out = [preview_setup(Setup(scenario, persona, rubric, d), seed=seed, max_turns=max_turns)
+    out = [await preview_setup_async(Setup(scenario, persona, rubric, d), seed=seed, max_turns=max_turns)
            for d in difficulties]
     return out
 
@@ -250,7 +252,8 @@ def turn_lines(t: PreviewTurn, width: int) -> list[str]:
 def header_lines(p: Preview, width: int) -> list[str]:
     title = p.title.strip('"')
     opening = f"'{p.opening}'" if p.opening else "(nothing)"
-    out = [f"{p.scenario} ({title}): {p.difficulty}, offline buyer, seed {p.seed}"]
+    out = textwrap.wrap(f"{p.scenario} ({title}): {p.difficulty}, offline buyer, seed {p.seed}", width,
+                        subsequent_indent="  ")
     out += textwrap.wrap(f"Buyer opens: {opening}", width, subsequent_indent="  ")
     objection = f"; objection open from the start: {p.opening_objection}" if p.opening_objection else ""
     out += textwrap.wrap(f"Trust starts at {p.starting_trust} and must reach {p.trust_to_agree} to agree; "

@@ -82,6 +82,7 @@ class HomeScreen(Guarded, Screen):
         Binding("f3,ctrl+g", "app.progress", "Progress"),
         Binding("f4,ctrl+o", "app.change_model", "Model"),
         Binding("f5", "app.team", "Team"),
+        Binding("f7", "preview", "Preview"),
         Binding("slash", "search", "Search", show=False),
     ]
 
@@ -267,6 +268,16 @@ class HomeScreen(Guarded, Screen):
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         self._start(str(key))
+
+    def action_preview(self) -> None:
+        """A strong and a weak scripted call against the highlighted scenario's buyer."""
+        from .preview import PreviewScreen
+
+        scenario_id, difficulty = self.highlighted()
+        if scenario_id is None:
+            self.notify("No scenario matches the search.", severity="warning")
+            return
+        self.app.push_screen(PreviewScreen(scenario_id, difficulty))
 
     def _start(self, scenario_id: str) -> None:
         difficulty = self.query_one("#difficulty", Select).value
