@@ -25,7 +25,7 @@ FORMAT = 1
 
 CODE = ("library.py", "folders.py", "catalog.py", "yamlsource.py", "problems.py",
         "models/__init__.py", "models/common.py", "models/persona.py", "models/rubric.py",
-        "models/scenario.py")
+        "models/scenario.py", "models/drill.py")
 """The code whose changes can change which scenarios load, or their rows."""
 
 

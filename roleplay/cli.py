@@ -749,7 +749,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a file kind")
-    p.add_argument("kind", choices=["scenario", "rubric", "persona"])
+    p.add_argument("kind", choices=["scenario", "rubric", "persona", "drill"])
     p.set_defaults(func=cmd_schema)
     # Commands for the managers who write scenarios, each registered by the module that holds it.
     from . import authoring, drills, firmness, preview

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ENV_VAR = "ROLEPLAY_LIBRARY"
-FOLDERS = {"scenarios": "scenario", "rubrics": "rubric", "personas": "persona"}
+FOLDERS = {"scenarios": "scenario", "rubrics": "rubric", "personas": "persona", "drills": "drill"}
 SUFFIXES = (".yaml", ".yml")
 
 

@@ -1,4 +1,4 @@
-"""Finding, loading and cross-checking the scenario, persona and rubric files.
+"""Finding, loading and cross-checking the scenario, persona, rubric and drill plan files.
 
 One broken file never stops the others: it is kept as broken, with its
 located problems, and everything that does load is usable.
@@ -21,11 +21,11 @@ from .folders import (  # noqa: F401 - where the library is looked for, re-expor
     folder_warnings, shipped_folder, user_folder,
 )
 from .problems import did_you_mean, problems_from
-from .models import KINDS, Persona, Rubric, Scenario
+from .models import KINDS, Drill, Persona, Rubric, Scenario
 from .yamlsource import Located, Path_, Problem, YamlProblem, format_path, read_file
 
 def guess_kind(path: Path, data: Any) -> str | None:
-    """scenario, rubric or persona: from `kind:`, then the folder, then the keys present."""
+    """scenario, rubric, persona or drill: from `kind:`, then the folder, then the keys present."""
     if isinstance(data, dict) and data.get("kind") in KINDS:
         return data["kind"]
     for part in reversed(path.parent.parts):
@@ -38,6 +38,8 @@ def guess_kind(path: Path, data: Any) -> str | None:
             return "scenario"
         if "hidden_facts" in data or "company" in data:
             return "persona"
+        if "steps" in data:
+            return "drill"
     return None
 
 
@@ -76,6 +78,7 @@ class Library:
     scenarios: dict[str, Entry] = field(default_factory=dict)
     rubrics: dict[str, Entry] = field(default_factory=dict)
     personas: dict[str, Entry] = field(default_factory=dict)
+    drills: dict[str, Entry] = field(default_factory=dict)  # drill plans a manager hands reps
     problems: list[Problem] = field(default_factory=list)
     broken: dict[str, list[Problem]] = field(default_factory=dict)
     files: int = 0
@@ -88,7 +91,8 @@ class Library:
         return next((o for o in self.overrides if o.path == entry.path and o.kind == entry.kind), None)
 
     def _by_kind(self, kind: str) -> dict[str, Entry]:
-        return {"scenario": self.scenarios, "rubric": self.rubrics, "persona": self.personas}[kind]
+        return {"scenario": self.scenarios, "rubric": self.rubrics, "persona": self.personas,
+                "drill": self.drills}[kind]
 
     def add_problem(self, problem: Problem) -> None:
         self.problems.append(problem)
@@ -143,8 +147,8 @@ def load_one(path: Path, kind: str | None = None, *, outside: Path | None = None
     kind = kind or guess_kind(path, located.data)
     if kind is None:
         return [Problem(name, 1, 1, "kind",
-                        "cannot tell whether this is a scenario, rubric or persona; "
-                        "add 'kind: scenario' (or rubric, persona) at the top")]
+                        "cannot tell whether this is a scenario, rubric, persona or drill plan; "
+                        "add 'kind: scenario' (or rubric, persona, drill) at the top")]
     model: type[BaseModel] = KINDS[kind]
     if not isinstance(located.data, dict):
         return [Problem(name, 1, 1, "",
@@ -184,6 +188,8 @@ def load(paths: Iterable[Path] | None = None, extra: Iterable[Path] = ()) -> Lib
         _check_unique(lib, entry, entry.model.criteria, ("criteria",))
     for entry in lib.scenarios.values():
         _check_scenario(lib, entry)
+    for entry in lib.drills.values():
+        _check_drill(lib, entry)
     lib.problems.sort()
     return lib
 
@@ -382,3 +388,21 @@ def _check_scenario(lib: Library, entry: Entry) -> None:
             lib.add_problem(entry.problem(
                 ("difficulty", level, "objections"),
                 f"asks for {wanted} objections but the persona has only {len(persona.objections)}"))
+
+
+def _check_drill(lib: Library, entry: Entry) -> None:
+    """A drill plan may only name scenarios and rubrics the library has, and its days must be in order."""
+    drill: Drill = entry.model
+    if drill.from_ is not None and drill.until is not None and drill.until < drill.from_:
+        lib.add_problem(entry.problem(
+            ("until",), f"the plan ends ({drill.until}) before it starts ({drill.from_}); "
+            "'until' should be on or after 'from'"))
+    for i, step in enumerate(drill.steps):
+        if step.scenario is not None and step.scenario not in lib.scenarios:
+            _dangling(lib, entry, ("steps", i, "scenario"), step.scenario, lib.scenarios, "scenario")
+        if step.rubric is not None and step.rubric not in lib.rubrics:
+            _dangling(lib, entry, ("steps", i, "rubric"), step.rubric, lib.rubrics, "rubric")
+        elif step.rubric is not None and not any(e.model.rubric == step.rubric for e in lib.scenarios.values()):
+            lib.add_problem(entry.problem(
+                ("steps", i, "rubric"), f"no scenario is graded by the rubric '{step.rubric}', "
+                "so this step can never be done"))

@@ -25,7 +25,7 @@ import secrets
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -810,6 +810,31 @@ class Store:
             " WHERE rep_id = (SELECT id FROM reps WHERE name = ?) AND status = 'finished'"
             " GROUP BY scenario_id ORDER BY scenario_id", (rep,))]
 
+    def finished_for_drill(self, rep: str, *, since: str | None, until: str | None,
+                           scenarios: Iterable[str], rubrics: Iterable[str],
+                           limit: int = 5000) -> list[tuple[str, str, str, bool | None]]:
+        """(scenario id, difficulty, rubric id, passed) of the rep's finished sessions started in
+        [since, until) (stored UTC stamps; None: no bound) of the scenarios or rubrics named, oldest
+        first, at most `limit`: only the four columns a drill plan's progress needs, read along
+        the (rep, status, started) index."""
+        scenarios, rubrics = sorted(set(scenarios)), sorted(set(rubrics))
+        if not scenarios and not rubrics:
+            return []
+        sql = ("SELECT scenario_id, difficulty, rubric_id, passed FROM sessions"
+               " WHERE rep_id = (SELECT id FROM reps WHERE name = ?) AND status = 'finished'")
+        args: list[Any] = [rep]
+        if since is not None:
+            sql += " AND started >= ?"
+            args.append(since)
+        if until is not None:
+            sql += " AND started < ?"
+            args.append(until)
+        sql += (f" AND (scenario_id IN ({','.join('?' * len(scenarios))})"
+                f" OR rubric_id IN ({','.join('?' * len(rubrics))}))"
+                " ORDER BY started, id LIMIT ?")
+        args += [*scenarios, *rubrics, limit]
+        return [(r[0], r[1], r[2], None if r[3] is None else bool(r[3])) for r in self.db.execute(sql, args)]
+
     def turns(self, session_id: str) -> list[Turn]:
         from .engine.records import Grade, Turn
 
@@ -836,7 +861,7 @@ class Store:
 
 for _name in ("rep", "reps", "past_states", "plan", "pref", "session", "sessions", "count_sessions", "previous",
               "practise_next", "criterion_scores", "session_starts", "scenario_bests", "turns",
-              "call_grades"):
+              "call_grades", "finished_for_drill"):
     setattr(Store, _name, _guarded(getattr(Store, _name)))
 
 
