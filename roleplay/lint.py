@@ -87,7 +87,7 @@ def _warn(entry: Entry, at: Path_, message: str) -> Problem:
 
 def keyword_warnings(entry: Entry, persona: Persona, at: Path_) -> Iterator[Problem]:
     """Topic keywords so short or common that small talk matches them."""
-    from .engine.state import topic_matches
+    from .engine.signals import topic_matches
 
     for i, topic in enumerate(persona.topics):
         for j, keyword in enumerate(topic.keywords):

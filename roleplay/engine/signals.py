@@ -1509,13 +1509,31 @@ def run_all(text: str, ctx: SignalContext) -> dict[str, SignalResult]:
 _KW_SPLIT = re.compile(r"[\s-]+")
 
 
+_ENDINGS = ("ies", "ied", "ying", "ing", "ed", "es", "s")
+_FORMS = r"(?:e|s|es|ed|d|ing|y|ies|ied|ying)?"
+_NO_FORMS = frozenset("your yours their theirs ours mine this that these those what when where which with "
+                      "from have been into over".split())
+"""Words of a keyword matched as written: pronouns and small words have no forms to find."""
+
+
+def _keyword_stem(word: str) -> str:
+    """The word without an inflection (-s, -es, -ed, -ing, -ies), kept at 4 letters or more."""
+    low = word.lower()
+    if len(low) < 4 or not low.isalpha():
+        return low
+    for end in _ENDINGS:
+        if low.endswith(end) and not low.endswith("ss") and len(low) - len(end) >= 4:
+            return low[: -len(end)]
+    return low[:-1] if low.endswith("y") and len(low) >= 5 else low
+
+
 def topic_matches(text: str, keywords: Sequence[str]) -> list[str]:
     """The keywords found in `text`, as the exact substrings that matched, in keyword order.
 
-    A keyword matches at the start of a word, case-insensitively, and the match runs on to the end of
-    that word ("spoil" finds "Spoilage", not "despoil"). Words of a multi-word keyword match as a
-    phrase, with any whitespace or hyphens between them ("month end" finds "month-end").
-    """
+    A keyword matches at the start of a word, regardless of case, and in its word forms: each
+    word of it may carry -s, -es, -ed, -ing or -ies/-y ("three years" finds "three-year term",
+    "missed delivery" finds "missing deliveries"), and words of a phrase may be joined by spaces
+    or hyphens. The last word matches as the start of a word ("spoil" finds "spoilage")."""
     plain = _plain(text)
     found: list[str] = []
     seen: set[str] = set()
@@ -1527,13 +1545,19 @@ def topic_matches(text: str, keywords: Sequence[str]) -> list[str]:
         seen.add(key)
         parts = []
         for k, w in enumerate(words):
-            part = re.escape(w)
             last = k == len(words) - 1
-            if w[-1].isalnum() or w[-1] == "_":
-                part += r"\w*" if last else r"(?!\w)"
+            stem = _keyword_stem(w)
+            if w.lower() in _NO_FORMS or (stem == w.lower() and not (w.isalpha() and len(w) >= 4)):
+                part = re.escape(w)  # a short word, a figure or a symbol: as written
+                if w[-1].isalnum() or w[-1] == "_":
+                    part += r"\w*" if last else r"(?!\w)"
+            elif last:
+                part = re.escape(stem) + (r"(?:y|i)\w*" if stem != w.lower() and w.lower().endswith(("y", "ies", "ied"))
+                                          else r"\w*")
+            else:
+                part = re.escape(stem) + _FORMS + r"(?!\w)"
             parts.append(part)
-        pattern = r"(?<!\w)" + r"[\s-]+".join(parts)
-        m = re.search(pattern, plain, re.I)
+        m = re.search(r"(?<!\w)" + r"[\s-]+".join(parts), plain, re.I)
         if m:
             found.append(text[m.start() : m.end()])
     return found

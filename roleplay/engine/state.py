@@ -15,7 +15,7 @@ from typing import Literal
 
 from ..models import Difficulty, HiddenFact, Objection, Persona, Rubric, Scenario
 from .records import Grade
-from .signals import SignalResult, _plain, content_words
+from .signals import SignalResult, content_words, topic_matches
 
 Outcome = Literal["in-progress", "won", "walked-away", "ended-by-rep"]
 MoveKind = Literal[
@@ -135,58 +135,6 @@ def _fresh(result: SignalResult, signals: dict[str, SignalResult]) -> bool:
         return True
     return any(e not in repeated.evidence and not any(e in r for r in repeated.evidence)
                for e in result.evidence)
-
-
-_KW_SPLIT = re.compile(r"[\s-]+")
-_ENDINGS = ("ies", "ied", "ying", "ing", "ed", "es", "s")
-_FORMS = r"(?:e|s|es|ed|d|ing|y|ies|ied|ying)?"
-
-
-def _stem(word: str) -> str:
-    """The word without an inflection (-s, -es, -ed, -ing, -ies), kept at 4 letters or more."""
-    low = word.lower()
-    if len(low) < 4 or not low.isalpha():
-        return low
-    for end in _ENDINGS:
-        if low.endswith(end) and not low.endswith("ss") and len(low) - len(end) >= 4:
-            return low[: -len(end)]
-    return low[:-1] if low.endswith("y") and len(low) >= 5 else low
-
-
-def topic_matches(text: str, keywords: list[str] | tuple[str, ...]) -> list[str]:
-    """The keywords found in `text`, as the exact substrings that matched, in keyword order.
-
-    A keyword matches at the start of a word, regardless of case, and in its word forms: each
-    word of it may carry -s, -es, -ed, -ing or -ies/-y ("three years" finds "three-year term",
-    "missed delivery" finds "missing deliveries"), and words of a phrase may be joined by spaces
-    or hyphens. The last word matches as the start of a word ("spoil" finds "spoilage")."""
-    plain = _plain(text)
-    found: list[str] = []
-    seen: set[str] = set()
-    for kw in keywords:
-        words = [w for w in _KW_SPLIT.split(_plain(kw).strip()) if w]
-        key = " ".join(words).lower()
-        if not words or key in seen:
-            continue
-        seen.add(key)
-        parts = []
-        for k, w in enumerate(words):
-            last = k == len(words) - 1
-            stem = _stem(w)
-            if stem == w.lower() and not (w.isalpha() and len(w) >= 4):
-                part = re.escape(w)  # a short word, a figure or a symbol: as written
-                if w[-1].isalnum() or w[-1] == "_":
-                    part += r"\w*" if last else r"(?!\w)"
-            elif last:
-                part = re.escape(stem) + (r"(?:y|i)\w*" if stem != w.lower() and w.lower().endswith(("y", "ies", "ied"))
-                                          else r"\w*")
-            else:
-                part = re.escape(stem) + _FORMS + r"(?!\w)"
-            parts.append(part)
-        m = re.search(r"(?<!\w)" + r"[\s-]+".join(parts), plain, re.I)
-        if m:
-            found.append(text[m.start() : m.end()])
-    return found
 
 
 def concern_on_table(state: BuyerState, buyer_last: str) -> bool:

@@ -24,9 +24,11 @@ class Topic(Strict):
     id: Id = Field(description="Short name that hidden facts refer to, e.g. 'cost-of-downtime'.")
     keywords: list[Text] = Field(
         min_length=1,
-        description="Words or phrases that show the rep is asking about this topic. Each "
-        "matches at the start of a word, regardless of case: 'spoil' matches 'spoiled' and "
-        "'spoilage' but not 'despoil'. Avoid very short keywords, e.g. ['downtime', 'outage'].",
+        description="Words or phrases that show the rep is asking about this topic (they count only "
+        "inside a question). Each matches at the start of a word, regardless of case, and in its word "
+        "forms: 'spoil' matches 'spoiled' and 'spoilage' but not 'despoil'; 'three years' matches "
+        "'three-year term'. Avoid very short or common keywords ('things', 'going'): `validate` "
+        "warns when one matches small talk. E.g. ['downtime', 'outage'].",
     )
 
 

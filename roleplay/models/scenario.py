@@ -78,7 +78,7 @@ class Difficulty(Strict):
         ge=0, le=100, description="Trust gained after a strong rep turn."
     )
     trust_loss_weak: int = Field(
-        ge=0, le=100, description="Trust lost after a weak rep turn (a pushy close loses double)."
+        ge=0, le=100, description="Trust lost after a weak rep turn, and after a push for the objective before the buyer is ready (a pushy close loses this much too, and gains nothing)."
     )
     objections: int = Field(ge=0, le=20, description="How many of the persona's objections come up.")
     trust_to_agree: int = Field(
