@@ -285,3 +285,20 @@ def test_team_board(snap_compare, store, lib, clock, size) -> None:
         await settle(pilot)
 
     assert snap_compare(app_for(store, lib), terminal_size=size, run_before=run_before)
+
+
+# ---- the preview of a scenario's buyer (a strong and a weak scripted call), from home
+@pytest.mark.parametrize("size", SIZES)
+def test_preview(snap_compare, store, lib, clock, size) -> None:
+    with_rep(store)
+
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+        table = pilot.app.screen.query_one("#scenarios")
+        table.move_cursor(row=table.get_row_index("price-objection"))
+        await pilot.press("f7")
+        await settle(pilot)
+        await pilot.press("d")  # medium -> hard
+        await settle(pilot)
+
+    assert snap_compare(app_for(store, lib), terminal_size=size, run_before=run_before)

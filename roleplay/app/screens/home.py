@@ -82,7 +82,7 @@ class HomeScreen(Guarded, Screen):
         Binding("f3,ctrl+g", "app.progress", "Progress"),
         Binding("f4,ctrl+o", "app.change_model", "Model"),
         Binding("f5", "app.team", "Team"),
-        Binding("f7", "preview", "Preview"),
+        Binding("f7", "preview", "Watch", tooltip="Watch a strong and a weak rep play this buyer"),
         Binding("slash", "search", "Search", show=False),
     ]
 
