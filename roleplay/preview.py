@@ -233,7 +233,8 @@ def _names(ids: list[str]) -> str:
 def turn_lines(t: PreviewTurn, width: int) -> list[str]:
     """One turn as plain lines no wider than `width`."""
     def wrap(text: str, first: str) -> list[str]:
-        return textwrap.wrap(text, width, initial_indent=first, subsequent_indent="  ") or [first.rstrip()]
+        more = first + "  " if not first.strip() else "  "  # the state lines hang under themselves
+        return textwrap.wrap(text, width, initial_indent=first, subsequent_indent=more) or [first.rstrip()]
 
     out = [f"Turn {t.turn}"]
     out += wrap(t.rep, "Rep: ")
