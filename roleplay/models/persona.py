@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from .common import Id, Strict, Text
 
@@ -34,6 +34,9 @@ class Topic(Strict):
 
 class RevealRule(Strict):
     """What the rep must do, observably, before the buyer gives up a hidden fact."""
+
+    # The editor sees the rule too: a topic, a criterion or both (validate says it in words).
+    model_config = ConfigDict(json_schema_extra={"anyOf": [{"required": ["topic"]}, {"required": ["criterion"]}]})
 
     topic: Id | None = Field(
         None, description="The rep must ask a question about this topic (an id from the persona's topics)."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from .common import Id, Strict, Text
 
@@ -44,6 +44,11 @@ class Examples(Strict):
 class Criterion(Strict):
     """One observable behaviour, judged on a rep turn or on the whole call."""
 
+    # The editor sees the rules too: checks or levels, not both; levels keyed 0 to 5.
+    model_config = ConfigDict(json_schema_extra={"oneOf": [
+        {"required": ["checks"], "not": {"required": ["levels"]}},
+        {"required": ["levels"], "not": {"required": ["checks"]}}]})
+
     id: Id = Field(description="Short name, e.g. 'open-question'.")
     name: Text = Field(description="The name a rep sees, e.g. 'Asks open questions'.")
     description: Text = Field(description="What it means, in observable terms.")
@@ -58,7 +63,9 @@ class Criterion(Strict):
         "Give either checks or levels.",
     )
     levels: dict[int, Text] | None = Field(
-        None, description="A description for every level from 0 to 5. Give either checks or levels."
+        None, description="A description for every level from 0 to 5. Give either checks or levels.",
+        json_schema_extra={"propertyNames": {"pattern": "^[0-5]$"},
+                           "minProperties": 6, "maxProperties": 6}
     )
     examples: Examples = Field(description="Pass and fail example lines.")
     signal: SignalName | None = Field(

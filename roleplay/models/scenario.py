@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
+from pydantic import AfterValidator, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from .common import Id, Strict, Text
 from .persona import Persona
@@ -17,6 +17,7 @@ Setting = Literal[
     "email-thread",
     "video-meeting",
     "in-person-meeting",
+    "negotiation",
 ]
 
 DifficultyName = Literal["easy", "medium", "hard"]
@@ -51,6 +52,11 @@ class Objective(Strict):
 
 class Opening(Strict):
     """How the call starts: the buyer's first line, or silence."""
+
+    # The editor sees the rule too: exactly one of the two (validate says it in words).
+    model_config = ConfigDict(json_schema_extra={"oneOf": [
+        {"required": ["line"], "not": {"required": ["silent_days"]}},
+        {"required": ["silent_days"], "not": {"required": ["line"]}}]})
 
     line: str | None = Field(None, description="The buyer's first words.")
     silent_days: int | None = Field(
@@ -314,7 +320,8 @@ class Scenario(Strict):
     skills: list[Id] = Field(
         min_length=1, description="Skills practised, as tags, e.g. ['objection-handling', 'value']."
     )
-    setting: Setting = Field(description="Where it happens: cold-call, follow-up-call, email-thread, ...")
+    setting: Setting = Field(description="Where it happens: cold-call, discovery-call, follow-up-call, "
+                             "demo-follow-up, email-thread, video-meeting, in-person-meeting or negotiation.")
     rep_brief: RepBrief = Field(description="What the rep knows going in.")
     objective: Objective = Field(description="The call's goal, as a concrete milestone.")
     opening: Opening = Field(description="How the buyer opens, or silence.")
