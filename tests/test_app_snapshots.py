@@ -134,6 +134,28 @@ def test_home(snap_compare, store, lib, clock, size) -> None:
     assert snap_compare(app_for(store, lib), terminal_size=size, run_before=settle)
 
 
+DRILL = """\
+kind: drill
+id: this-week-price
+title: Price week
+in_order: true
+steps:
+  - {scenario: price-objection, difficulty: medium, times: 3}
+  - {scenario: price-objection, difficulty: hard, times: 1}
+  - {rubric: objection-handling, passes: 2}
+"""
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_home_with_a_drill_plan(snap_compare, store, clock, size, tmp_path) -> None:
+    """Home with the rep's drill plan under the status: two of the three medium calls done."""
+    (tmp_path / "drills").mkdir()
+    (tmp_path / "drills" / "this-week-price.yaml").write_text(DRILL, encoding="utf-8")
+    lib = library.load([library.shipped_folder(), tmp_path])
+    two_finished(store, lib, clock)
+    assert snap_compare(app_for(store, lib), terminal_size=size, run_before=settle)
+
+
 # ---- who is practising
 @pytest.mark.parametrize("size", SIZES)
 def test_rep_dialog_first_start(snap_compare, store, lib, clock, size) -> None:

@@ -73,6 +73,37 @@ class RecentTable(DataTable):
         await super()._on_key(event)
 
 
+class DrillLine(Static, can_focus=True):
+    """The rep's drill plans with their progress; Enter (or a click) starts the next step."""
+
+    BINDINGS = [Binding("enter", "start_next", "Next drill step")]
+    plans: list = []  # noqa: RUF012 - drills.PlanProgress, replaced, never changed in place
+
+    def show(self, plans: list) -> None:
+        self.plans = plans
+        self.display = bool(plans)
+        text = Text()
+        for i, plan in enumerate(plans[:2]):
+            from ...drills import home_line
+
+            text.append("\n" if i else "")
+            text.append("Drill ", "bold")
+            text.append(home_line(plan))
+        if len(plans) > 2:
+            text.append(f"\n… and {len(plans) - 2} more plan(s): roleplay drills")
+        self.update(text)
+
+    def action_start_next(self) -> None:
+        step = next((p.next for p in self.plans if p.next is not None and p.next.scenario), None)
+        if step is None:
+            self.notify("Every step of your drill plan is done.", timeout=4)
+            return
+        self.app.start_practice(step.scenario, step.difficulty)
+
+    def on_click(self) -> None:
+        self.action_start_next()
+
+
 class HomeScreen(Guarded, Screen):
     filled_for: tuple = ()
     painted = False
@@ -90,6 +121,7 @@ class HomeScreen(Guarded, Screen):
         yield Header()
         with Vertical(id="home"):
             yield Static(id="status")
+            yield DrillLine(id="drills")
             with Horizontal(id="filters"):
                 yield Input(placeholder="Type to search", id="search", select_on_focus=False, compact=True)
                 yield Select([], prompt="Any skill", id="skill", compact=True)
@@ -126,10 +158,26 @@ class HomeScreen(Guarded, Screen):
         self.fill_scenarios()
         self.fill_status()
         self.fill_recent()
+        self.fill_drills()
 
     def _painted(self) -> None:
         self.painted = True
         self.fill_status()
+        self.fill_drills()
+
+    def fill_drills(self) -> None:
+        """The rep's drill plans with their progress. They come from the library, read just
+        after the first paint: so they are shown from then on, and again whenever home comes back."""
+        line = self.query_one("#drills", DrillLine)
+        if self.app.rep is None or not self.painted:
+            line.show([])
+            self.query_one("#status", Static).remove_class("drill-below")
+            return
+        from ... import drills
+
+        line.show(drills.all_progress(self.app.store, self.app.lib, self.app.rep.name))
+        self.query_one("#status", Static).set_class(line.display, "drill-below")
+
 
     def fill_status(self) -> None:
         app = self.app
