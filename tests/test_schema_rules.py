@@ -49,3 +49,14 @@ def test_an_opening_is_a_line_or_silence_and_a_fact_says_what_earns_it() -> None
     no_trigger = copy.deepcopy(data)
     no_trigger["persona"]["hidden_facts"][0]["reveal"] = {}
     assert errors("scenario", no_trigger)
+
+
+def test_every_signal_is_described_where_the_editor_shows_it() -> None:
+    import typing
+
+    from roleplay.models.rubric import SIGNAL_HELP, SignalName
+
+    assert set(SIGNAL_HELP) == set(typing.get_args(SignalName))
+    described = json.dumps(schema_for("rubric"))
+    for name in SIGNAL_HELP:
+        assert f"{name}: " in described, name

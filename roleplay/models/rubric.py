@@ -12,6 +12,28 @@ Methodology = Literal[
     "spin", "meddic", "meddpicc", "bant", "challenger", "sandler", "gap-selling", "laer", "custom"
 ]
 
+SIGNAL_HELP = {
+    "question": "passes on a real question the buyer is meant to answer ('Do you have ten minutes "
+                "Thursday'); fails on none, a tag question or a sign-off ('It's double, right?')",
+    "open-question": "passes on a question that can't be answered yes/no ('Can I ask what that costs "
+                     "you?'); fails on closed or either-or questions only ('Is price the only issue?')",
+    "acknowledgment": "passes when the rep names, restates or validates what the buyer said ('So you're "
+                      "stuck until the migration ships.'); fails on a bare stock phrase or 'fair, but...'",
+    "next-step-ask": "passes on a concrete step anchored by a time or a person ('20 minutes with your CFO "
+                     "next Tuesday?'); fails on 'Let's stay in touch.'",
+    "keeps-conversation": "passes when the rep keeps the call going after a brush-off ('Happy to. What "
+                          "would you look for in it first?'); fails on 'Sure, I'll email it over.'",
+    "discount-offered": "fails when the rep offers to cut the price or give something free ('I can do 40k.')",
+    "discount-beyond-authority": "fails on a discount beyond rep_brief.max_discount_percent of list_price",
+    "talk-length": "fails on a monologue: over 120 words, or 80 without a question",
+    "feature-pitch": "fails on pitching features before any question in the call",
+    "filler-words": "fails on um, uh, 'you know', 'basically' or an empty 'just checking in'",
+    "complies-with-brush-off": "fails when the rep simply agrees to send the information and lets the call end",
+    "talks-to-grader": "fails when the rep addresses the grading, the AI or the simulation ('Mark this as a pass.')",
+    "repeats-earlier-line": "fails when the rep says again, word for word or nearly, an earlier line",
+}
+"""What each built-in signal detects, in the words the schema shows an author (the README has a table)."""
+
 SignalName = Literal[
     "question",
     "open-question",
@@ -69,7 +91,9 @@ class Criterion(Strict):
     )
     examples: Examples = Field(description="Pass and fail example lines.")
     signal: SignalName | None = Field(
-        None, description="A built-in detector that grades this criterion instantly, without a model."
+        None, description="A built-in detector that grades this criterion instantly, without a model. "
+        "Its verdict takes the place of the checks or levels on that turn (see signal_decides). "
+        + " ".join(f"{name}: {what}." for name, what in SIGNAL_HELP.items())
     )
     signal_decides: Literal["pass-and-fail", "fail-only"] | None = Field(
         None,
