@@ -178,7 +178,6 @@ class HomeScreen(Guarded, Screen):
         line.show(drills.all_progress(self.app.store, self.app.lib, self.app.rep.name))
         self.query_one("#status", Static).set_class(line.display, "drill-below")
 
-
     def fill_status(self) -> None:
         app = self.app
         rep = app.rep.name if app.rep else "nobody yet (press F2)"
