@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -161,10 +162,12 @@ class Played:
                            "trust": s.trust, "patience": s.patience} for s in self.steps]}
 
 
-async def _play(setup: Any, lines: list[str], *, seed: int, until_over: bool) -> Played:
+async def _play(setup: Any, lines: list[str], *, seed: int, until_over: bool, players: Any = None) -> Played:
     from .engine.session import BuyerTurnSaved, Session
 
-    session = Session.begin(setup, MemoryStore(), MemoryStore().rep("check"), seed=seed)  # type: ignore[arg-type]
+    buyer, llm = players() if players is not None else (None, None)
+    session = Session.begin(setup, MemoryStore(), MemoryStore().rep("check"), seed=seed,  # type: ignore[arg-type]
+                            buyer=buyer, llm=llm)
     steps: list[Step] = []
     cap = setup.difficulty.patience_turns + 2  # patience falls every turn: the call is over by then
     turn = 0
@@ -183,10 +186,41 @@ async def _play(setup: Any, lines: list[str], *, seed: int, until_over: bool) ->
                   setup.difficulty.trust_to_agree)
 
 
-def play(setup: Any, lines: list[str], *, seed: int = DEFAULT_SEED, until_over: bool = False) -> Played:
-    """Play the rep's lines against the offline buyer. `until_over`: cycle through them until the
-    buyer agrees or walks away; otherwise stop when the lines run out."""
-    return asyncio.run(_play(setup, lines, seed=seed, until_over=until_over))
+def play(setup: Any, lines: list[str], *, seed: int = DEFAULT_SEED, until_over: bool = False,
+         players: Any = None) -> Played:
+    """Play the rep's lines against the offline buyer (or the buyer `players()` makes: a fresh
+    (buyer, llm) pair for a model). `until_over`: cycle through them until the buyer agrees or
+    walks away; otherwise stop when the lines run out."""
+    return asyncio.run(_play(setup, lines, seed=seed, until_over=until_over, players=players))
+
+
+# ---------------------------------------------------------------------------------------------
+# With a model: the state decides (the same as offline), the model words it. What can go wrong is
+# in the words: a reply that agrees though the buyer has not, or names what a hidden fact holds.
+
+_AGREES = re.compile(
+    r"\b(?:let'?s (?:do it|book it|set it up|get it (?:booked|scheduled|in the (?:diary|calendar)))|"
+    r"(?:send|put) (?:me |over )?(?:the |an? )?(?:invite|contract|paperwork)|count me in|"
+    r"(?:you'?ve got|it'?s) a deal|i'?ll sign|we'?ll sign|i'?m in\b|sounds good,? let'?s|"
+    r"(?:tuesday|wednesday|thursday|friday|monday) (?:at \d+ )?works(?: for me)?|book (?:it|the (?:call|meeting)) in)",
+    re.IGNORECASE)
+
+
+def model_slip(p: Played, persona: Any) -> str | None:
+    """What a model buyer said that the state did not decide: agreeing in words, or a hidden fact's
+    figures or names before it was earned (None: nothing)."""
+    from .engine.buyer import leaks
+
+    for step in p.steps:
+        if step.move != "won":
+            m = _AGREES.search(step.buyer)
+            if m:
+                return (f"at turn {step.turn} the buyer agreed in words ({_q(m.group(0), 40)} in "
+                        f"{_q(step.buyer)}) though it had not agreed")
+        unearned = [f for f in persona.hidden_facts if f.id not in step.revealed]
+        if leaks(step.buyer, unearned):
+            return f"at turn {step.turn} the buyer gave away part of a hidden fact unearned: {_q(step.buyer)}"
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,10 +249,28 @@ class Result:
     held: bool
     what: str
     played: Played
+    runs: int = 0  # with a model: how many runs were played
+    runs_held: int = 0
+    slips: list[str] = field(default_factory=list)  # what went wrong in the runs that did not hold
 
     def to_json(self) -> dict:
-        return {"difficulty": self.difficulty, "held": self.held, "what": self.what,
-                "call": self.played.to_json()}
+        out = {"difficulty": self.difficulty, "held": self.held, "what": self.what, "call": self.played.to_json()}
+        if self.runs:
+            out["model"] = {"runs": self.runs, "held": self.runs_held, "slips": self.slips}
+        return out
+
+    def add_runs(self, plays: list[Played], persona: Any, model: str) -> None:
+        """The same test played `len(plays)` times with a model buyer: held only if every run held."""
+        self.runs = len(plays)
+        self.slips = [f"run {i}: {slip}" for i, slip in
+                      ((i, model_slip(p, persona)) for i, p in enumerate(plays, 1)) if slip]
+        self.runs_held = self.runs - len(self.slips)
+        if self.slips:
+            self.held = False
+            self.what = (f"on {self.difficulty}, with {model} the buyer held in {self.runs_held} of "
+                         f"{self.runs} runs; {self.slips[0]}")
+        else:
+            self.what += f"; with {model}, held in all {self.runs} runs"
 
 
 def _fact_name(persona: Any, fact_id: str) -> str:
@@ -323,8 +375,11 @@ class ScenarioReport:
 
 
 def check_scenario(lib: Any, entry: Any, *, difficulties: tuple[str, ...] = DIFFICULTIES,
-                   seed: int = DEFAULT_SEED, probes: bool = True) -> ScenarioReport:
-    """Play a scenario's own tests and the built-in probes against its offline buyer."""
+                   seed: int = DEFAULT_SEED, probes: bool = True, players: Any = None, runs: int = 0,
+                   model: str = "the model") -> ScenarioReport:
+    """Play a scenario's own tests and the built-in probes against its offline buyer. With
+    `players` (a fresh (buyer, llm) pair per call) the tests a buyer must resist (must not win,
+    must not earn a fact, the probes) are also played `runs` times with the model buyer."""
     from .engine.session import Setup
 
     scenario = entry.model
@@ -345,6 +400,12 @@ def check_scenario(lib: Any, entry: Any, *, difficulties: tuple[str, ...] = DIFF
             cache[key] = play(setups[d], lines, seed=seed, until_over=until_over)
         return cache[key]
 
+    def with_model(r: Result, lines: list[str], d: str, until_over: bool) -> Result:
+        if players is not None and runs > 0:
+            r.add_runs([play(setups[d], lines, seed=seed + k, until_over=until_over, players=players)
+                        for k in range(runs)], persona, model)
+        return r
+
     tests = scenario.tests
     for kind in ("must_not_win", "earns_fact", "must_not_earn_fact", "walks_away", "winnable"):
         for i, test in enumerate(getattr(tests, kind)):
@@ -357,11 +418,11 @@ def check_scenario(lib: Any, entry: Any, *, difficulties: tuple[str, ...] = DIFF
             for d in (x for x in test.difficulties if x in difficulties):
                 p = run(test.lines, d, test.repeat_last_line)
                 if kind == "must_not_win":
-                    r = judge_must_not_win(p, persona)
+                    r = with_model(judge_must_not_win(p, persona), test.lines, d, test.repeat_last_line)
                 elif kind == "earns_fact":
                     r = judge_earns_fact(p, persona, test.fact)
                 elif kind == "must_not_earn_fact":
-                    r = judge_no_fact(p, persona, test.fact)
+                    r = with_model(judge_no_fact(p, persona, test.fact), test.lines, d, test.repeat_last_line)
                 elif kind == "walks_away":
                     r = judge_walks_away(p, persona)
                 else:
@@ -373,7 +434,8 @@ def check_scenario(lib: Any, entry: Any, *, difficulties: tuple[str, ...] = DIFF
         for probe in PROBES:
             tr = TestReport("probe", probe.name, "")
             for d in difficulties:
-                tr.results.append(judge_probe(run(list(probe.lines), d, probe.cycle), persona))
+                tr.results.append(with_model(judge_probe(run(list(probe.lines), d, probe.cycle), persona),
+                                             list(probe.lines), d, probe.cycle))
             report.tests.append(tr)
     return report
 
@@ -428,7 +490,8 @@ def _load(args: argparse.Namespace) -> tuple[Any, list[Any], list[ScenarioReport
     return lib, entries, unusable
 
 
-def _text_report(reports: list[ScenarioReport], seed: int, difficulties: tuple[str, ...]) -> str:
+def _text_report(reports: list[ScenarioReport], seed: int, difficulties: tuple[str, ...],
+                 model: str | None = None, runs: int = 0) -> str:
     out: list[str] = []
     for rep in reports:
         out.append(f"{rep.id}  ({rep.file})")
@@ -459,6 +522,8 @@ def _text_report(reports: list[ScenarioReport], seed: int, difficulties: tuple[s
     unchecked = sum(1 for r in reports if r.problem)
     where = f"offline buyer, seed {seed}, " + ("every difficulty" if len(difficulties) == 3 else
                                                  " and ".join(difficulties))
+    if model:
+        where += f"; the tests a buyer must resist also {runs} times each with {model}"
     if bad:
         what = []
         if failed:
@@ -473,19 +538,44 @@ def _text_report(reports: list[ScenarioReport], seed: int, difficulties: tuple[s
     return "\n".join(out)
 
 
+def _model_players(args: argparse.Namespace) -> tuple[Any, str | None]:
+    """A maker of fresh (model buyer, llm) pairs when a model is configured (and not --offline)."""
+    from .settings import load_settings
+
+    settings = load_settings(model=args.model, offline=True if args.offline else None)
+    if not settings.online or args.runs <= 0:
+        return None, None
+    from .engine.buyer import LLMBuyer
+    from .llm.client import LLM, litellm
+
+    def players() -> tuple[Any, Any]:
+        # Each played call runs in an event loop of its own: litellm's cached HTTP clients belong
+        # to the loop that made them, so they are dropped before each call.
+        litellm().in_memory_llm_clients_cache.flush_cache()
+        llm = LLM(settings)
+        return LLMBuyer(llm, settings.model), llm
+
+    return players, settings.model
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     lib, entries, reports = _load(args)
     difficulties = (args.difficulty,) if args.difficulty else DIFFICULTIES
+    players, model = _model_players(args)
+    if players is not None:
+        print(f"(Also playing each test a buyer must resist {args.runs} times with {model}: "
+              "this makes many model calls.)", file=sys.stderr, flush=True)
     for entry in entries:
         reports.append(check_scenario(lib, entry, difficulties=difficulties, seed=args.seed,
-                                      probes=not args.no_probes))
+                                      probes=not args.no_probes, players=players, runs=args.runs,
+                                      model=model or "the model"))
     passed = all(r.held for r in reports)
     if args.json:
         print(json.dumps({"passed": passed, "seed": args.seed, "difficulties": list(difficulties),
                           "failed": sum(len(r.failed) + bool(r.problem) for r in reports),
                           "scenarios": [r.to_json() for r in reports]}, indent=2))
     else:
-        print(_text_report(reports, args.seed, difficulties))
+        print(_text_report(reports, args.seed, difficulties, model, args.runs))
     return 0 if passed else 1
 
 
@@ -504,6 +594,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"the offline buyer's seed (default {DEFAULT_SEED}); the same seed plays the same calls")
     p.add_argument("--no-probes", action="store_true", help="only the scenario's own tests, not the built-in probes")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--model", help="also play the tests a buyer must resist with this model buyer "
+                                   "(default: the configured model, if any)")
+    p.add_argument("--offline", action="store_true", help="the offline buyer only, even when a model is configured")
+    p.add_argument("--runs", type=int, default=5, metavar="N",
+                   help="with a model, how many times each test is played (default 5)")
     p.add_argument("--library", action="append", type=Path, default=[], metavar="FOLDER",
                    help="another folder of scenarios, rubrics and personas (may repeat)")
     p.set_defaults(func=cmd_check)

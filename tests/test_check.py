@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from pathlib import Path
@@ -190,3 +191,46 @@ def test_a_scenario_without_tests_still_gets_the_probes(tmp_path: Path, capsys: 
     assert code == 0, out
     assert "it has no tests of its own: add a 'tests:' section" in out
     assert out.count("held    built-in:") == len(firmness.PROBES)
+
+
+def test_with_a_model_a_buyer_that_agrees_in_words_is_a_finding(monkeypatch, capsys) -> None:
+    """The state decides (as offline); the model only words the reply. A reply that agrees in words
+    though the buyer has not, in any run, fails the test with how many runs held."""
+    from tests import fakeprovider as fp
+    from tests.provider import serve
+
+    monkeypatch.setenv("ROLEPLAY_API_BASE", fp.BASE)
+    monkeypatch.setenv("ROLEPLAY_RETRIES", "0")
+    replies = iter(range(10_000))
+
+    with contextlib.ExitStack() as stack:
+        provider = stack.enter_context(contextlib.contextmanager(serve)(monkeypatch, "sk-test-check"))
+
+        def buyer(request):  # noqa: ANN001, ANN202
+            # every third reply caves in words; the others hold
+            n = next(replies)
+            return fp.stream_response(["Sure, let's book it in for Tuesday."] if n % 3 == 2 else ["Hm. Go on."])
+
+        provider.buyer.extend([buyer] * 5000)
+        code, out, _ = run(capsys, "price-objection", "--model", fp.MODEL, "--runs", "3",
+                           "--difficulty", "hard", "--no-probes")
+    assert code == 1, out
+    assert f"with {fp.MODEL} the buyer held in" in out and "agreed in words" in out
+    assert "'Sure, let's book it in for Tuesday.'" in out
+    assert "also 3 times each with" in out.splitlines()[-1]
+
+
+def test_with_a_model_that_holds_every_run_is_reported_as_held(monkeypatch, capsys) -> None:
+    from tests import fakeprovider as fp
+    from tests.provider import serve
+
+    monkeypatch.setenv("ROLEPLAY_API_BASE", fp.BASE)
+    monkeypatch.setenv("ROLEPLAY_RETRIES", "0")
+    with contextlib.contextmanager(serve)(monkeypatch, "sk-test-check") as provider:
+        provider.default_buyer = ["Hm. Go on."]
+        code, out, _ = run(capsys, "price-objection", "--model", fp.MODEL, "--runs", "2",
+                           "--difficulty", "medium", "--no-probes", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["passed"]
+    resisted = [r for s in data["scenarios"] for t in s["tests"] for r in t["results"] if "model" in r]
+    assert resisted and all(r["model"] == {"runs": 2, "held": 2, "slips": []} for r in resisted)
