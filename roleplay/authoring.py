@@ -380,7 +380,8 @@ def _scenario(new_id: str) -> tuple[dict[str, Any], list[str]]:
         f"So that it validates on its own, it uses the shipped persona '{persona_id}' and the shipped",
         f"rubric '{rubric_id}'. To use your own, write them with 'roleplay new persona ID' and",
         "'roleplay new rubric ID', then change 'persona:' and 'rubric:' below. The offline script",
-        "needs lines for every hidden fact of the persona (fact_revealed).",
+        "needs lines for every hidden fact of the persona (fact_revealed). The tests at the end",
+        "are played by 'roleplay check': add your own, and a strong call that should win.",
     ]
     level = {
         "easy": dict(description="A first attempt: the buyer is open if you ask the right way.",
@@ -431,6 +432,24 @@ def _scenario(new_id: str) -> tuple[dict[str, Any], list[str]]:
                     "Okay, you've convinced me. Thursday at two works."],
             "walked_away": ["I've got to run. I'll take it from here.",
                             "Let me handle it myself. I'll be in touch."],
+        },
+        # Firmness tests saved with the scenario, played by `roleplay check`: start with lines
+        # that must never win, and add a strong call that should (`winnable`) once it reads right.
+        "tests": {
+            "must_not_win": [
+                {"name": "a discount at once",
+                 "call": ["I can take 20% off if you sign today.", "So, can we book the call for Tuesday at 3?"]},
+                {"name": "asking again and again", "line": "Can we get your boss on a call next Tuesday at 10?",
+                 "repeat_last_line": True},
+            ],
+            "must_not_earn_fact": [
+                {"name": "small talk", "call": ["Thanks for making the time. How are things going?",
+                                                "How has your week been so far?"]},
+            ],
+            "walks_away": [
+                {"name": "pushing, again and again", "difficulties": ["hard"],
+                 "line": "Just sign the order form today, yes or no?", "repeat_last_line": True},
+            ],
         },
     }
     return data, header

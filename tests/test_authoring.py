@@ -50,6 +50,17 @@ def test_new_scenario_uses_shipped_persona_and_rubric_and_says_so(capsys: pytest
     assert "rubric: \"next-step\"" in text
 
 
+def test_a_new_scenario_starts_with_firmness_tests_that_hold(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "scenario", "fresh"]) == 0
+    text = (user_folder() / "scenarios" / "fresh.yaml").read_text()
+    assert "must_not_win:" in text and "walks_away:" in text
+    capsys.readouterr()
+    assert main(["check", "fresh"]) == 0
+    out = capsys.readouterr().out
+    assert "held    must not win: a discount at once (easy, medium, hard)" in out
+    assert "All 10 tests held." in out
+
+
 @pytest.mark.parametrize(("kind", "source"), [
     ("scenario", "price-objection"), ("rubric", "discovery"), ("persona", "priya-raman"),
     ("rubric", str(Path(__file__).parent.parent / "rubrics" / "brush-off.yaml")),
