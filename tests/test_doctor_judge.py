@@ -95,7 +95,7 @@ def test_a_judge_that_agrees_is_trusted(provider, labels, capsys) -> None:
     assert code == 0, out
     n = len(labels)
     assert len(provider.calls) == n  # one call per example line
-    assert f"the {n} example lines of 5 rubrics" in out
+    assert f"the {n} example lines of 7 rubrics" in out
     assert "objection-handling (Handling an objection)" in out
     ack = next(ln for ln in out.splitlines() if ln.strip().startswith("acknowledge "))
     assert ack.split()[1:] == ["4/4", "agree"]
