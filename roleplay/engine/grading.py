@@ -81,6 +81,12 @@ def signal_grades(rubric: Rubric, signals: dict[str, SignalResult], *,
             continue
         if passed and c.signal_mode == "fail-only":
             continue  # the signal saw no failure; whether it passed is for the judge
+        if c.signal == "open-question" and not passed and signals["next-step-ask"].hit:
+            # Asking for the meeting is a yes/no question by nature: the turn that makes the ask
+            # is not a missed open question (a manager would not mark it down).
+            out.append(Grade(criterion=c.id, verdict="n/a", score=None, source="signal",
+                             reason="this turn asks for a next step, where a yes/no question is right"))
+            continue
         if c.applies == "once-per-call" and not passed and c.signal in POSITIVE:
             # Not doing a once-per-call behaviour on this turn is not a fail yet.
             out.append(Grade(criterion=c.id, verdict="n/a", score=None,
