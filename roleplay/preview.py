@@ -129,14 +129,16 @@ class Preview:
 # Playing
 
 
-async def _play(setup: Any, which: str, *, seed: int, max_turns: int | None) -> PreviewCall:
+async def _play(setup: Any, which: str, *, seed: int, max_turns: int | None, players: Any = None) -> PreviewCall:
     from .engine.selfplay import StrongRep, WeakRep
     from .engine.session import BuyerTurnSaved, RepTurnSaved, Session
     from .engine.state import REACTIONS
     from .firmness import MemoryStore
 
     store = MemoryStore()
-    session = Session.begin(setup, store, store.rep("preview"), seed=seed)  # type: ignore[arg-type]
+    buyer, llm = players() if players is not None else (None, None)
+    session = Session.begin(setup, store, store.rep("preview"), seed=seed,  # type: ignore[arg-type]
+                            buyer=buyer, llm=llm)
     rep = StrongRep(setup.scenario, setup.persona) if which == "strong" else WeakRep()
     need = setup.difficulty.trust_to_agree
     cap = max_turns if max_turns is not None else setup.difficulty.patience_turns + 2
@@ -166,9 +168,11 @@ async def _play(setup: Any, which: str, *, seed: int, max_turns: int | None) -> 
     return call
 
 
-async def preview_setup_async(setup: Any, *, seed: int = DEFAULT_SEED, max_turns: int | None = None) -> Preview:
-    """Play the strong and the weak rep against the offline buyer of `setup` (engine Setup).
-    Deterministic for a seed; nothing is saved anywhere."""
+async def preview_setup_async(setup: Any, *, seed: int = DEFAULT_SEED, max_turns: int | None = None,
+                              players: Any = None) -> Preview:
+    """Play the strong and the weak rep against the offline buyer of `setup` (engine Setup), or the
+    model buyer `players()` makes (a fresh (buyer, llm) pair). Offline it is deterministic for a
+    seed; nothing is saved anywhere."""
     from .engine.buyer import OfflineBuyer
     from .engine.state import start
 
@@ -177,21 +181,23 @@ async def preview_setup_async(setup: Any, *, seed: int = DEFAULT_SEED, max_turns
         opening = f"No reply for {setup.scenario.opening.silent_days} days since the rep's last email."
     else:
         opening = OfflineBuyer().opening(setup.context, seed) or (opener.line if opener else "")
-    calls = [await _play(setup, which, seed=seed, max_turns=max_turns) for which, _ in REPS]
+    calls = [await _play(setup, which, seed=seed, max_turns=max_turns, players=players) for which, _ in REPS]
     return Preview(setup.scenario.id, setup.scenario.title, setup.difficulty_name, seed,
                    " ".join(opening.split()), state.trust, setup.difficulty.trust_to_agree, state.patience,
                    opener.id if opener else None, calls)
 
 
 def preview_scenario(lib: Any, ref: str, difficulties: tuple[str, ...] = ("medium",), *,
-                     seed: int = DEFAULT_SEED, max_turns: int | None = None) -> list[Preview]:
+                     seed: int = DEFAULT_SEED, max_turns: int | None = None, players: Any = None) -> list[Preview]:
     """The previews of a scenario (an id or a file in `lib`), one per difficulty.
     Raises a RoleplayError with a sentence when the scenario can't be previewed."""
-    return asyncio.run(preview_scenario_async(lib, ref, difficulties, seed=seed, max_turns=max_turns))
+    return asyncio.run(preview_scenario_async(lib, ref, difficulties, seed=seed, max_turns=max_turns,
+                                              players=players))
 
 
 async def preview_scenario_async(lib: Any, ref: str, difficulties: tuple[str, ...] = ("medium",), *,
-                                 seed: int = DEFAULT_SEED, max_turns: int | None = None) -> list[Preview]:
+                                 seed: int = DEFAULT_SEED, max_turns: int | None = None,
+                                 players: Any = None) -> list[Preview]:
     """preview_scenario, for a caller already in an event loop (the app)."""
     from .engine.session import Setup
     from .errors import LibraryError, NotFound, RoleplayError
@@ -217,7 +223,8 @@ async def preview_scenario_async(lib: Any, ref: str, difficulties: tuple[str, ..
     if persona is None or rubric is None:
         raise LibraryError(f"scenario '{scenario.id}' refers to a missing persona or rubric; "
                            f"run 'roleplay validate {entry.path}'")
-    out = [await preview_setup_async(Setup(scenario, persona, rubric, d), seed=seed, max_turns=max_turns)
+    out = [await preview_setup_async(Setup(scenario, persona, rubric, d), seed=seed, max_turns=max_turns,
+                                     players=players)
            for d in difficulties]
     return out
 
@@ -333,13 +340,35 @@ def _difficulties(value: str) -> tuple[str, ...]:
     return (value,)
 
 
+def _players(args: argparse.Namespace) -> tuple[Any, str]:
+    """A maker of fresh (model buyer, llm) pairs when a model is configured, and the buyer's name."""
+    from .settings import load_settings
+
+    settings = load_settings(model=args.model, offline=True if args.offline else None)
+    if not settings.online:
+        return None, "offline"
+    from .engine.buyer import LLMBuyer
+    from .llm.client import LLM
+
+    def players() -> tuple[Any, Any]:
+        llm = LLM(settings, notice=lambda m: print(f"({m})", file=sys.stderr, flush=True))
+        return LLMBuyer(llm, settings.model), llm
+
+    return players, str(settings.model)
+
+
 def cmd_preview(args: argparse.Namespace) -> int:
     difficulties = _difficulties(args.difficulty)
     lib = _load(args)
-    previews = preview_scenario(lib, args.scenario, difficulties, seed=args.seed, max_turns=args.turns)
+    players, buyer = _players(args)
+    if players is not None:
+        print(f"(The buyer is played by {buyer}; the scripted reps are the same. --offline for the "
+              "scripted buyer.)", file=sys.stderr, flush=True)
+    previews = preview_scenario(lib, args.scenario, difficulties, seed=args.seed, max_turns=args.turns,
+                                players=players)
     if args.json:
         p0 = previews[0]
-        print(json.dumps({"scenario": p0.scenario, "title": p0.title, "buyer": "offline", "seed": args.seed,
+        print(json.dumps({"scenario": p0.scenario, "title": p0.title, "buyer": buyer, "seed": args.seed,
                           "previews": [p.to_json() for p in previews]}, indent=2))
         return 0
     width = max(40, min(shutil.get_terminal_size((100, 24)).columns, 160))
@@ -364,6 +393,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--turns", type=int, default=None, metavar="N",
                    help="stop each call after N rep turns (default: as long as the buyer's patience allows)")
     p.add_argument("--json", action="store_true", help="print the calls as JSON")
+    p.add_argument("--model", help="the buyer's model (default: the configured one; none: the scripted buyer)")
+    p.add_argument("--offline", action="store_true", help="the scripted buyer, even when a model is configured")
     p.add_argument("--library", action="append", type=Path, default=[], metavar="FOLDER",
                    help="another folder of scenarios, rubrics and personas (may repeat)")
     p.set_defaults(func=cmd_preview)

@@ -179,3 +179,26 @@ async def test_preview_screen_opens_from_home_switches_difficulty_and_goes_back(
         assert isinstance(app.screen, HomeScreen)
     assert store.sessions("Ana") == []
     store.close()
+
+
+def test_with_a_model_the_model_plays_the_buyer(monkeypatch, capsys) -> None:
+    """The same scripted reps; the buyer's words come from the model (a fake provider here)."""
+    import contextlib
+
+    from tests import fakeprovider as fp
+    from tests.provider import serve
+
+    monkeypatch.setenv("ROLEPLAY_API_BASE", fp.BASE)
+    monkeypatch.setenv("ROLEPLAY_RETRIES", "0")
+    with contextlib.contextmanager(serve)(monkeypatch, "sk-test-preview") as provider:
+        provider.default_buyer = ["Hm, ", "go on."]
+        code = main(["preview", "price-objection", "--model", fp.MODEL, "--turns", "2", "--json"])
+        out, err = capsys.readouterr()
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["buyer"] == fp.MODEL and f"played by {fp.MODEL}" in err
+    turns = [t for c in data["previews"][0]["calls"].values() for t in c["turns"]]
+    assert turns and all(t["buyer"] == "Hm, go on." or t["silent"] for t in turns)
+    assert len(provider.buyer_calls) == len([t for t in turns if not t["silent"]])
+    offline = main(["preview", "price-objection", "--model", fp.MODEL, "--offline", "--turns", "1", "--json"])
+    assert offline == 0 and json.loads(capsys.readouterr().out)["buyer"] == "offline"
