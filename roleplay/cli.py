@@ -391,8 +391,13 @@ def cmd_history(args: argparse.Namespace) -> int:
         if left_out:
             print(f"roleplay history: {left_out}", file=sys.stderr)
         return 0
+    from . import drills
+
+    plans = drills.history_lines(store, None, args.rep or store.pref("rep"))
     if not rows and not total:
         print("No practice sessions yet. Start one with: roleplay practice price-objection")
+        for line in plans:
+            print(line)
         return 0
     thin = False
     for r in rows:
@@ -405,6 +410,8 @@ def cmd_history(args: argparse.Namespace) -> int:
               f"{r.difficulty:<6} {score} {mark}  {outcome_short(r.outcome)}{status}")
     if thin:
         print("* too little of the rubric graded to call it a pass or a fail (offline: add a model judge)")
+    for line in plans:
+        print(line)
     if left_out:
         print(f"({left_out})")
     return 0

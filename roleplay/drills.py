@@ -15,6 +15,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from .words import moment
+
 DEFAULT_DIFFICULTY = "medium"
 """The level a step that names none is practised at when started from home."""
 
@@ -98,9 +100,6 @@ class PlanProgress:
         }
 
 
-def moment(scenario_id: str) -> str:
-    """'price-objection' -> 'Price objection' (as home names a scenario)."""
-    return scenario_id.replace("-", " ").capitalize()
 
 
 def _lower_first(text: str) -> str:

@@ -31,3 +31,15 @@ def outcome_short(outcome: str) -> str:
 
 def outcome_headline(outcome: str) -> str:
     return OUTCOME_HEADLINE.get(outcome, outcome)
+
+
+ACRONYMS = {"spin": "SPIN", "meddic": "MEDDIC", "meddpicc": "MEDDPICC", "bant": "BANT", "cfo": "CFO",
+            "ceo": "CEO", "roi": "ROI", "it": "IT", "qbr": "QBR", "rfp": "RFP"}
+"""Words a sales manager writes in capitals, wherever an id is shown as a name."""
+
+
+def moment(scenario_id: str) -> str:
+    """A scenario's id as a rep would name the hard moment: 'price-objection' -> 'Price objection',
+    'spin-questioning' -> 'SPIN questioning'."""
+    words = scenario_id.replace("-", " ").capitalize().split()
+    return " ".join(ACRONYMS.get(w.lower(), w) for w in words)

@@ -21,3 +21,12 @@ def test_the_ask_is_not_a_missed_open_question(lib) -> None:
     assert all(closed[i].verdict == "fail" for i in open_ids)  # a closed question that asks for nothing
     open_one = grade(lib, "discovery", "What does that cost you each month?")
     assert all(open_one[i].verdict == "pass" for i in open_ids)
+
+
+def test_an_ask_that_steps_round_an_objection_still_misses_the_open_question(lib) -> None:
+    rubric = lib.rubrics["objection-handling"].model
+    clarify = next(c for c in rubric.criteria if c.signal == "open-question")
+    signals = analyse("Could we get 30 minutes with you and Mark on Thursday at 10?",
+                      "That's more than double what we pay now.", [])
+    grades = {g.criterion: g for g in signal_grades(rubric, signals, after_objection=True)}
+    assert grades[clarify.id].verdict == "fail"

@@ -284,6 +284,9 @@ def test_roleplay_drills_prints_steps_progress_and_what_to_do_next(tmp_path, cap
     assert "  Next: Price objection, medium, 1 more" in lines
     assert drills.history_lines(store, None, None) == []
     store.close()
+    assert cli.main(["history", "--rep", "Ana"]) == 0  # history ends with the plans and their progress
+    out = capsys.readouterr().out
+    assert "Drill plans for Ana:" in out and "Next: Price objection, medium, 1 more" in out
 
 
 def test_no_plan_is_said_plainly_and_history_stays_quiet(store, capsys) -> None:

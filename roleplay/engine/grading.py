@@ -81,9 +81,11 @@ def signal_grades(rubric: Rubric, signals: dict[str, SignalResult], *,
             continue
         if passed and c.signal_mode == "fail-only":
             continue  # the signal saw no failure; whether it passed is for the judge
-        if c.signal == "open-question" and not passed and signals["next-step-ask"].hit:
+        if c.signal == "open-question" and not passed and signals["next-step-ask"].hit \
+                and c.applies == "every-rep-turn" and not after_objection:
             # Asking for the meeting is a yes/no question by nature: the turn that makes the ask
-            # is not a missed open question (a manager would not mark it down).
+            # is not a missed open question (a manager would not mark it down). With a concern on
+            # the table it is: the ask then steps round the objection instead of exploring it.
             out.append(Grade(criterion=c.id, verdict="n/a", score=None, source="signal",
                              reason="this turn asks for a next step, where a yes/no question is right"))
             continue

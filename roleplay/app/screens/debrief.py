@@ -16,6 +16,7 @@ from ...engine.scorecard import OUTRANKS, Scorecard
 from ...engine.text import clip
 from ..widgets.transcript import Speakers, call_text
 from .home import local_time
+from ...words import outcome_headline
 
 QUESTIONS = ("What went well?", "What didn't go well?", "What did you learn?",
              "What will you do differently next time?")
@@ -110,10 +111,8 @@ class DebriefScreen(Guarded, Screen):
         return self.app.store.previous(self.row)  # one row, however long the history
 
     def headline(self, row, card: Scorecard | None) -> Text:  # noqa: ANN001
-        words, style = {"won": ("Objective reached", "bold green"),
-                        "walked-away": ("Objective not reached: the buyer ended it", "bold red"),
-                        "ended-by-rep": ("Objective not reached: you ended the call", "bold yellow"),
-                        }.get(row.outcome, (row.outcome, "bold"))
+        words = outcome_headline(row.outcome)
+        style = {"won": "bold green", "walked-away": "bold red", "ended-by-rep": "bold yellow"}.get(row.outcome, "bold")
         out = Text()
         out.append(f"{words}.\n", style=style)
         if card is None or card.score is None:

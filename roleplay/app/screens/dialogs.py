@@ -176,6 +176,7 @@ HELP: list[tuple[str, list[tuple[str, str]]]] = [
         ("type", "search the scenarios; Backspace and Ctrl+U edit the search"),
         ("Tab", "reach Recent sessions; Enter there resumes a paused session or opens a debrief"),
         ("F2, F3, F4", "switch rep, progress, model"),
+        ("F7", "watch a strong and a weak rep play the highlighted scenario (what a buyer does)"),
     ]),
     ("Plan", [
         ("Ctrl+S", "start the call"),

@@ -13,15 +13,12 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from ..guard import Guarded
 
 from ...store import local_time
+from ...words import moment, outcome_short  # moment: other screens import it from here too
 
 
-OUTCOMES = {"won": "agreed", "walked-away": "buyer left", "ended-by-rep": "you ended it"}
 DIFFICULTIES = [("Easy", "easy"), ("Medium", "medium"), ("Hard", "hard")]
 
 
-def moment(scenario_id: str) -> str:
-    """'price-objection' -> 'Price objection': the hard moment, as a rep would name it."""
-    return scenario_id.replace("-", " ").capitalize()
 
 
 def search_key(table: DataTable, event: events.Key) -> bool:
@@ -263,7 +260,7 @@ class HomeScreen(Guarded, Screen):
             elif r.status == "abandoned":
                 outcome = "ended unscored"
             else:
-                outcome = OUTCOMES.get(r.outcome, r.outcome)
+                outcome = outcome_short(r.outcome)
             recent.add_row(local_time(r.started)[5:], moment(r.scenario_id), r.difficulty, score,
                            outcome, key=r.id)
 

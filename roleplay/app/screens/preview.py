@@ -16,13 +16,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from ..guard import Guarded
+from ...words import moment
 
 LEVELS = ("easy", "medium", "hard")
 TONES = {"good": "green", "bad": "red", "dim": "dim", "warn": "yellow", "win": "bold green", "lost": "bold red"}
 
 
-def moment(scenario_id: str) -> str:
-    return scenario_id.replace("-", " ").capitalize()
 
 
 def turn_text(t) -> Text:  # noqa: ANN001 - preview.PreviewTurn
