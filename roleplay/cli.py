@@ -759,12 +759,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=["scenario", "rubric", "persona", "drill"])
     p.set_defaults(func=cmd_schema)
     # Commands for the managers who write scenarios, each registered by the module that holds it.
-    from . import authoring, drills, firmness, preview
+    from . import authoring, drills, firmness, preview, report
 
     authoring.register(sub)
     firmness.register(sub)
     preview.register(sub)
     drills.register(sub)
+    report.register(sub)
     return parser
 
 
