@@ -835,6 +835,69 @@ class Store:
         args += [*scenarios, *rubrics, limit]
         return [(r[0], r[1], r[2], None if r[3] is None else bool(r[3])) for r in self.db.execute(sql, args)]
 
+    @staticmethod
+    def _period(sql: str, args: list[Any], rep: str | None, since: str | None,
+                until: str | None) -> str:
+        """`sql` narrowed to a rep (None: every rep) and to sessions started in [since, until)."""
+        if rep is not None:
+            sql += " AND s.rep_id = (SELECT id FROM reps WHERE name = ?)"
+            args.append(rep)
+        if since is not None:
+            sql += " AND s.started >= ?"
+            args.append(since)
+        if until is not None:
+            sql += " AND s.started < ?"
+            args.append(until)
+        return sql
+
+    def report_sessions(self, rep: str | None = None, *, since: str | None = None, until: str | None = None,
+                        limit: int = 200_000) -> list[tuple]:
+        """(id, rep, started, scenario id, rubric id, outcome, score, passed, graded share,
+        practise_next, practise_name) of the finished sessions started in [since, until) (stored
+        UTC stamps; None: no bound), oldest first, at most `limit`: the few fields of each
+        scorecard a report needs, picked out by SQLite (no scorecard is decoded here)."""
+        args: list[Any] = []
+        sql = self._period(
+            "SELECT s.id, r.name, s.started, s.scenario_id, s.rubric_id, s.outcome, s.score, s.passed,"
+            " json_extract(s.scorecard, '$.graded_share'), json_extract(s.scorecard, '$.practise_next'),"
+            " json_extract(s.scorecard, '$.practise_name')"
+            " FROM sessions s JOIN reps r ON r.id = s.rep_id WHERE s.status = 'finished'", args, rep, since, until)
+        sql += " ORDER BY s.started, s.id LIMIT ?"
+        return [(*r[:7], None if r[7] is None else bool(r[7]), *r[8:])
+                for r in self.db.execute(sql, (*args, limit))]
+
+    def report_criteria(self, rep: str | None = None, *, since: str | None = None, until: str | None = None,
+                        limit: int = 2_000_000) -> list[tuple[str, str, str, float | None]]:
+        """(session id, criterion id, name, score 0-1 or None when nothing graded it) of every
+        criterion on the scorecards of the finished sessions started in [since, until), oldest
+        session first, in the rubric's order, at most `limit` rows."""
+        args: list[Any] = []
+        sql = self._period(
+            "SELECT s.id, json_extract(c.value, '$.id'), json_extract(c.value, '$.name'),"
+            " json_extract(c.value, '$.score')"
+            " FROM sessions s, json_each(s.scorecard, '$.criteria') c"
+            " WHERE s.status = 'finished' AND s.scorecard IS NOT NULL", args, rep, since, until)
+        sql += " ORDER BY s.started, s.id, c.key LIMIT ?"
+        return [tuple(r) for r in self.db.execute(sql, (*args, limit))]
+
+    def marked_sessions(self, rep: str | None = None, *, since: str | None = None, until: str | None = None,
+                        limit: int = 5000) -> list[str]:
+        """The ids of the finished sessions started in [since, until) that an observer marked,
+        oldest first, at most `limit`."""
+        args: list[Any] = []
+        sql = self._period("SELECT s.id FROM sessions s WHERE s.status = 'finished'"
+                           " AND EXISTS (SELECT 1 FROM marks m WHERE m.session_id = s.id)", args, rep, since, until)
+        sql += " ORDER BY s.started, s.id LIMIT ?"
+        return [r[0] for r in self.db.execute(sql, (*args, limit))]
+
+    def unfinished_counts(self, rep: str | None = None, *, since: str | None = None,
+                          until: str | None = None) -> dict[str, int]:
+        """Per rep, how many sessions started in [since, until) were paused or left unfinished."""
+        args: list[Any] = []
+        sql = self._period("SELECT r.name, count(*) FROM sessions s JOIN reps r ON r.id = s.rep_id"
+                           " WHERE s.status != 'finished'", args, rep, since, until)
+        return {r[0]: r[1] for r in self.db.execute(sql + " GROUP BY r.name", args)}
+
     def turns(self, session_id: str) -> list[Turn]:
         from .engine.records import Grade, Turn
 
@@ -861,7 +924,8 @@ class Store:
 
 for _name in ("rep", "reps", "past_states", "plan", "pref", "session", "sessions", "count_sessions", "previous",
               "practise_next", "criterion_scores", "session_starts", "scenario_bests", "turns",
-              "call_grades", "finished_for_drill"):
+              "call_grades", "finished_for_drill", "report_sessions", "report_criteria", "marked_sessions",
+              "unfinished_counts"):
     setattr(Store, _name, _guarded(getattr(Store, _name)))
 
 
