@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import io
 import json
 import sys
@@ -427,6 +428,7 @@ def build_report(store, lib, rep: str | None = None, team: bool = False,  # noqa
     for r in rows:
         by_rep.setdefault(r[1], []).append(r)
     session_of = {r[0]: r for r in rows}
+    day_of = {r[0]: _local_day(r[2]) for r in rows}  # once a session, not once a criterion
     criteria_of: dict[str, list[tuple]] = {}
     for c in crit_rows:
         if c[0] in session_of:
@@ -435,7 +437,7 @@ def build_report(store, lib, rep: str | None = None, team: bool = False,  # noqa
     today = today or date.today()
     plans_day = min(until, today) if until else today
 
-    reps = [_rep_report(name, by_rep[name], criteria_of.get(name, []), session_of, unfinished.get(name, 0),
+    reps = [_rep_report(name, by_rep[name], criteria_of.get(name, []), day_of, unfinished.get(name, 0),
                         marks.get(name), _drills(store, lib, name, plans_day), lib)
             for name in sorted(by_rep, key=str.casefold)]
     idle: list[str] = []
@@ -444,30 +446,30 @@ def build_report(store, lib, rep: str | None = None, team: bool = False,  # noqa
     return Report(since, until, reps, idle, datetime.now().strftime("%Y-%m-%d %H:%M"), truncated)
 
 
-def _rep_report(name: str, rows: list[tuple], crit_rows: list[tuple], session_of: dict[str, tuple],
+def _rep_report(name: str, rows: list[tuple], crit_rows: list[tuple], day_of: dict[str, str],
                 not_finished: int, marks: Marks | None, drills: list[Drill], lib) -> RepReport:  # noqa: ANN001
+    rubric_of = {r[0]: r[4] for r in rows}
     scored = [r[6] for r in rows if r[6] is not None and r[7] is not None]
     thin = [r[6] for r in rows if r[6] is not None and r[7] is None]
     lines: dict[tuple[str, str], dict[str, Any]] = {}
     for sid, cid, cname, score in crit_rows:
-        row = session_of[sid]
-        key = (row[4], cid)
+        key = (rubric_of[sid], cid)
         line = lines.setdefault(key, {"name": cname, "points": [], "ungraded": 0})
         if score is None:
             line["ungraded"] += 1
         else:
-            line["points"].append(Point(_local_day(row[2]), float(score), sid))
+            line["points"].append(Point(day_of[sid], float(score), sid))
     criteria = [CriterionLine(rubric, _rubric_title(lib, rubric), cid, v["name"], len(v["points"]), v["ungraded"],
                               _mean([p.score for p in v["points"]]), trend([p.score for p in v["points"]]),
                               v["points"], _weeks(v["points"]))
                 for (rubric, cid), v in lines.items()]
     return RepReport(
         rep=name, sessions=len(rows), not_finished=not_finished,
-        first=_local_day(rows[0][2]) if rows else None, last=_local_day(rows[-1][2]) if rows else None,
+        first=day_of[rows[0][0]] if rows else None, last=day_of[rows[-1][0]] if rows else None,
         scenarios=dict(Counter(r[3] for r in rows).most_common()),
         won=sum(1 for r in rows if r[5] == "won"),
         score=_mean(scored), scored=len(scored), thin_score=_mean(thin), thin=len(thin),
-        criteria=criteria, working_on=_working_on(rows, lines), marks=marks, drills=drills)
+        criteria=criteria, working_on=_working_on(rows, lines, day_of), marks=marks, drills=drills)
 
 
 def trend(scores: list[float]) -> Trend:
@@ -482,19 +484,20 @@ def trend(scores: list[float]) -> Trend:
     return Trend(earlier, later, half, half, word)
 
 
-def _working_on(rows: list[tuple], lines: dict[tuple[str, str], dict[str, Any]]) -> WorkingOn | None:
+def _working_on(rows: list[tuple], lines: dict[tuple[str, str], dict[str, Any]],
+                day_of: dict[str, str]) -> WorkingOn | None:
     """The behaviour the rep's scorecards named most (the latest named on a tie), and that
     criterion's trend in the sessions of the period."""
-    named = [(r[9], r[10], r[4], r[2]) for r in rows if r[9]]
+    named = [(r[9], r[10], r[4], day_of[r[0]]) for r in rows if r[9]]
     if not named:
         return None
     counts = Counter(n[0] for n in named)
     last_seen = {n[0]: i for i, n in enumerate(named)}
     pick = max(counts, key=lambda c: (counts[c], last_seen[c]))
-    cid, cname, rubric, started = named[last_seen[pick]]
+    cid, cname, rubric, day = named[last_seen[pick]]
     line = lines.get((rubric, cid))
     return WorkingOn(cid, cname or (line["name"] if line else cid), rubric if line else None, counts[pick],
-                     len(rows), _local_day(started),
+                     len(rows), day,
                      trend([p.score for p in line["points"]]) if line else None)
 
 
@@ -605,11 +608,17 @@ def _day(day: str | None) -> str:
         return day
 
 
+@functools.lru_cache(maxsize=4096)
+def _week(day: str) -> str:
+    """'2025-03-03' -> '2025-W10' (the ISO week)."""
+    y, w, _ = date.fromisoformat(day).isocalendar()
+    return f"{y}-W{w:02d}"
+
+
 def _weeks(points: list[Point]) -> list[dict[str, Any]]:
     weeks: dict[str, list[float]] = {}
     for p in points:
-        y, w, _ = date.fromisoformat(p.day).isocalendar()
-        weeks.setdefault(f"{y}-W{w:02d}", []).append(p.score)
+        weeks.setdefault(_week(p.day), []).append(p.score)
     return [{"week": k, "score": round(_mean(v), 3), "sessions": len(v)} for k, v in weeks.items()]
 
 
