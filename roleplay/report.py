@@ -142,7 +142,7 @@ class Marks:
     per_criterion: list[dict[str, Any]]  # {"criterion", "name", "compared", "agree"}
 
     def words(self) -> str:
-        out = (f"{self.good} good, {self.missed} missed" + (f", {self.notes} notes" if self.notes else "")
+        out = (f"{self.good} good, {self.missed} missed" + (f", {_count(self.notes, 'note')}" if self.notes else "")
                + f" on {_count(self.sessions, 'session')}")
         if self.compared:
             out += f"; {self.agree} of {self.compared} agree with the grader ({_share(self.agree, self.compared)})"

@@ -178,7 +178,7 @@ def test_observer_marks_and_agreement_with_the_grader(built: dict, team: report.
     assert (m.sessions, m.good, m.missed, m.notes) == (1, 1, 1, 1)
     assert m.compared == sum(a.compared for a in agreed) == 2
     assert m.agree == sum(a.agree for a in agreed)
-    assert "1 good, 1 missed, 1 notes on 1 session" in m.words()
+    assert "1 good, 1 missed, 1 note on 1 session" in m.words()
     assert f"{m.agree} of 2 agree with the grader" in m.words()
     assert rep_of(team, "Ben").marks is None
 
