@@ -97,7 +97,8 @@ with store._tx():
         started = (now - timedelta(hours=n - i)).isoformat(timespec="seconds")
         db.execute(f"INSERT INTO sessions({', '.join(cols)}) SELECT {copy} FROM sessions WHERE id = ?",
                    (sid, started, model) if cols.index("id") < cols.index("started") else (started, sid, model))
-        db.execute("INSERT INTO turns SELECT ?, idx, speaker, text, note, interrupted, hint_used, created"
+        db.execute("INSERT INTO turns(session_id, idx, speaker, text, note, interrupted, hint_used, created, author)"
+                   " SELECT ?, idx, speaker, text, note, interrupted, hint_used, created, author"
                    " FROM turns WHERE session_id = ?", (sid, model))
         db.execute("INSERT INTO grades SELECT ?, turn_idx, criterion, source, verdict, score, evidence, reason"
                    " FROM grades WHERE session_id = ?", (sid, model))

@@ -161,7 +161,7 @@ _UPGRADES: list[str] = [
         created TEXT NOT NULL
     );
     CREATE INDEX marks_by_session ON marks(session_id, turn_idx);
-    CREATE INDEX turns_by_author ON turns(author, session_id) WHERE author IS NOT NULL;
+    CREATE INDEX sessions_by_mode ON sessions(mode, started);
     """,
 ]
 VERSION = len(_UPGRADES)
@@ -754,9 +754,12 @@ class Store:
                 limit: int = -1, count: bool = False) -> Any:
         """Tag-team calls started by someone else in which `rep` typed rep turns."""
         where, args = self._where(None, status, scenario_id)
+        # Driven by the tag-team calls (few, by their index), each checked for a turn by the rep:
+        # never a scan of the turns, however long the history.
         where = (where + " AND" if where else " WHERE") + (
             " s.mode = 'tag-team' AND s.rep_id != coalesce((SELECT id FROM reps WHERE name = ?), -1)"
-            " AND s.id IN (SELECT session_id FROM turns WHERE author = ? COLLATE NOCASE AND speaker = 'rep')")
+            " AND EXISTS (SELECT 1 FROM turns t WHERE t.session_id = s.id AND t.speaker = 'rep'"
+            " AND t.author = (SELECT name FROM reps WHERE name = ?))")
         args += [rep, rep]
         if count:
             return self.db.execute("SELECT count(*) FROM sessions s" + where, args).fetchone()[0]

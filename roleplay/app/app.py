@@ -85,8 +85,17 @@ class RoleplayApp(Guarded, App[int]):
                     self.refresh_home()
         return self._lib
 
+    @property
+    def library_read(self) -> bool:
+        """Whether the library files have been read (home paints before they are)."""
+        return self._lib is not None
+
     def _read_library(self) -> None:
-        self.lib  # noqa: B018 - read now, after the first paint, not when the rep presses Enter
+        """Read the library now, after the first paint, not when the rep presses Enter; then
+        what home shows from it (the drill plans) is filled in."""
+        if self._lib is None:
+            self.lib  # noqa: B018
+            self.refresh_home()
 
     # ---- problems: a RoleplayError is said and the app goes on; anything else is a bug
     def show_problem(self, problem: RoleplayError) -> None:

@@ -9,11 +9,13 @@ point lost names the turn where it was lost.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
-from ..models import Rubric
-from .grading import effective
-from .records import Grade, Turn
 from .text import clip
+
+if TYPE_CHECKING:  # a saved scorecard is read back (home's first paint) without pydantic
+    from ..models import Rubric
+    from .records import Grade, Turn
 
 ENOUGH_WEIGHT = 0.6
 """The share of the rubric's weight that graded criteria must carry before the score is called a
@@ -197,6 +199,8 @@ def ungraded_why(grades: list[Grade]) -> str:
 def build(rubric: Rubric, turns: list[Turn], call_grades: list[Grade] = (), *,
           outcome: str | None = None, flags: list[Flag] | None = None) -> Scorecard:
     """Score a call from its turns' grades (and grades on the whole call, for end-of-call criteria)."""
+    from .grading import effective
+
     flags = list(flags or [])
     numbers = {t.index: n for n, t in enumerate((t for t in turns if t.speaker == "rep"), 1)}
     for f in flags:

@@ -166,7 +166,9 @@ class HomeScreen(Guarded, Screen):
         """The rep's drill plans with their progress. They come from the library, read just
         after the first paint: so they are shown from then on, and again whenever home comes back."""
         line = self.query_one("#drills", DrillLine)
-        if self.app.rep is None or not self.painted:
+        # The plans are in the library, read (by the app) just after the first paint: until then
+        # the line stays empty rather than holding the paint back.
+        if self.app.rep is None or not self.painted or not self.app.library_read:
             line.show([])
             self.query_one("#status", Static).remove_class("drill-below")
             return
@@ -192,13 +194,9 @@ class HomeScreen(Guarded, Screen):
         self.query_one("#status", Static).update("\n".join(lines))
 
     def practise_next_line(self) -> str | None:
-        """The behaviour to practise next, from the newest finished session that names one. Read
-        as a typed scorecard, which needs the engine: so not before the first paint (the status
-        is filled again just after it)."""
-        import sys
-
-        if not self.painted and "pydantic" not in sys.modules:  # (already loaded: nothing to wait for)
-            return None
+        """The behaviour to practise next, from the newest finished session that names one, read
+        as a typed scorecard (engine.scorecard reads a saved card without pydantic, so this is
+        part of the first paint)."""
         from ...engine.scorecard import Scorecard
 
         saved = self.app.store.practise_next(self.app.rep.name)  # one row, found by SQLite
