@@ -15,9 +15,10 @@ import sys
 import textwrap
 import typing
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+if TYPE_CHECKING:  # registered with the command line at every start: nothing heavy at import
+    from pydantic import BaseModel
 
 KIND_NAMES = ("scenario", "rubric", "persona")
 DEFAULT_PERSONA = "priya-raman"  # the shipped persona a new scenario starts with
@@ -198,6 +199,8 @@ def _scalar(value: Any) -> str:
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
     """The model class a field holds (or holds a list or dict of), if any."""
+    from pydantic import BaseModel
+
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):

@@ -779,8 +779,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from .errors import RoleplayError
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = sys.argv[1:] if argv is None else argv
+    # Plain `roleplay` opens the app: no command line to parse, so its parser (every command,
+    # ~20 ms) is not built on the way to the first paint.
+    args = build_parser().parse_args(given) if given else argparse.Namespace(command=None)
     name = f"roleplay {args.command}" if args.command else "roleplay"
     try:
         if args.command is None:

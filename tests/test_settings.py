@@ -79,6 +79,8 @@ def test_starting_the_app_does_not_import_pydantic_or_yaml() -> None:
     import sys
 
     code = ("import sys, roleplay.cli, roleplay.settings, roleplay.store, roleplay.app.app, "
+            "roleplay.authoring, roleplay.firmness, roleplay.preview, roleplay.drills, roleplay.report; "
+            "roleplay.cli.build_parser(); import roleplay.cli, "
             "roleplay.app.screens.home, roleplay.catalog, roleplay.engine.scorecard, roleplay.words; "
             "roleplay.settings.load_settings(); "
             "print(sorted(m for m in ('pydantic', 'yaml', 'litellm') if m in sys.modules))")

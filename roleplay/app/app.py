@@ -158,7 +158,10 @@ class RoleplayApp(Guarded, App[int]):
             self.push_screen(PracticeScreen(self.start_session))
         else:
             self.push_screen(HomeScreen())
-        self.call_after_refresh(self._read_library)
+        # After the first frame, and a moment more: the frame is written to the terminal by
+        # another thread, which reading the library (imports, parsing) would otherwise starve.
+        # Anything that needs the library sooner reads it on the spot (the `lib` property).
+        self.call_after_refresh(lambda: self.set_timer(0.05, self._read_library))
         if self.exit_after_paint:
             self.call_after_refresh(self.exit, 0)
         elif self.settings.online:
