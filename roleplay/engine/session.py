@@ -388,6 +388,8 @@ class Session:
             self.hand_over()  # turn by turn: the next rep in the room types the next turn
 
         deadline = self._begin_turn()
+        if self.llm is not None and hasattr(self.llm, "user"):
+            self.llm.user = turn.author  # who typed it, though a tag team has handed over already
         jobs = [self._judge_job(turn, after_objection)] + self._missing_judging(exclude=turn.index)
         # A colleague playing the buyer types the reply (buyer_says); the judge grades meanwhile.
         # A silence (the ghost not answering) is the state's, not theirs to type.
@@ -468,6 +470,8 @@ class Session:
         deadline = None if seconds is None else time.monotonic() + seconds
         if self.llm is not None and hasattr(self.llm, "deadline"):
             self.llm.deadline = deadline  # type: ignore[attr-defined]
+        if self.llm is not None and hasattr(self.llm, "user"):
+            self.llm.user = self.typing.name  # a team gateway counts each rep's use  # type: ignore[attr-defined]
         return deadline
 
     def _deadline_words(self) -> str:

@@ -164,6 +164,11 @@ def classify(exc: BaseException, where: str = "") -> ProviderError:
         return ProviderError(f"No API key for this model.{where} 'roleplay doctor' checks the setup.",
                              kind="auth")
     status = getattr(exc, "status_code", None)
+    if _BUDGET.search(text):
+        # A team gateway (LiteLLM proxy) refusing past a budget: retrying cannot help today.
+        return ProviderError("The team's model budget is used up: the gateway refused the request. "
+                             "Ask whoever runs your team's model gateway; you can practise offline "
+                             "meanwhile (--offline).", kind="budget")
     if isinstance(exc, lm.RateLimitError) or status == 429:
         return ProviderError("The model provider is busy (rate limit).", kind="rate-limit",
                              retryable=True, retry_after=_retry_after(exc))
@@ -194,6 +199,8 @@ def classify(exc: BaseException, where: str = "") -> ProviderError:
     return ProviderError(f"The model call failed: {type(exc).__name__}.", kind="unknown")
 
 
+_BUDGET = re.compile(r"budget[_ ]exceeded|exceeded (?:the |your )?budget|budget has been exceeded|"
+                     r"max[_ ]budget", re.IGNORECASE)
 _REFUSED = re.compile(r"connection refused|errno 111|connect call failed|actively refused|errno 61\b",
                       re.IGNORECASE)
 _DNS = re.compile(r"name or service not known|nodename nor servname|temporary failure in name resolution|"
@@ -246,6 +253,9 @@ class LLM:
     backoff_base: float = 0.5
     backoff_cap: float = 20.0
     deadline: float | None = None
+    user: str | None = None
+    """Who the calls are for (the rep typing): sent as the request's `user`, so a team gateway
+    (a LiteLLM proxy) can count spend and limits per rep."""
 
     def _kwargs(self, model: str) -> dict[str, Any]:
         import httpx
@@ -259,6 +269,10 @@ class LLM:
         }
         if s.api_base:
             kwargs["api_base"] = s.api_base
+        if self.user:
+            # In the body itself: litellm drops a `user` parameter for models outside OpenAI's own
+            # catalogue, which is what a gateway's model names are.
+            kwargs["extra_body"] = {"user": self.user}
         return kwargs
 
     def where(self, model: str | None = None) -> str:
