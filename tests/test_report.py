@@ -380,3 +380,30 @@ def test_reads_are_bounded(built: dict) -> None:
     store = built["store"]
     assert len(store.report_sessions(None, limit=2)) == 2
     assert len(store.report_criteria("Ana", limit=3)) == 3
+
+
+def _chromium() -> str | None:
+    import shutil
+
+    return next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
+
+
+@pytest.mark.skipif(_chromium() is None, reason="no chromium on this machine (.ci/run installs Debian's chromium)")
+def test_the_html_report_renders_in_a_real_headless_browser(team: report.Report, tmp_path: Path) -> None:
+    """Opened offline in chromium: the page's charts are drawn (the browser's own DOM has every
+    chart with its dots) and a screenshot of it is a real picture, not a blank page."""
+    import subprocess
+
+    page = tmp_path / "report.html"
+    page.write_text(team.html(), encoding="utf-8")
+    browser = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+               "--no-first-run", "--window-size=1100,1400"]
+    dom = subprocess.run([*browser, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120,
+                         check=False).stdout
+    assert "<svg" in dom and dom.count("<circle") >= 3, dom[:500]
+    assert "Practice report" in dom
+    shot = tmp_path / "report.png"
+    subprocess.run([*browser, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120, check=False)
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(data) > 20_000, len(data)  # a blank 1100x1400 page compresses to a few KB
