@@ -407,3 +407,34 @@ def test_the_html_report_renders_in_a_real_headless_browser(team: report.Report,
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(data) > 20_000, len(data)  # a blank 1100x1400 page compresses to a few KB
+
+
+async def test_the_team_at_a_glance_in_the_app(built: dict) -> None:
+    """Progress, then t: every rep of the period side by side, as the team report has them."""
+    from textual.widgets import DataTable
+
+    from roleplay.app.app import RoleplayApp
+    from roleplay.app.screens.progress import ProgressScreen, TeamGlanceScreen
+    from roleplay.settings import Settings
+
+    store = built["store"]
+    app = RoleplayApp(Settings(offline=True), store=store, lib=built["lib"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.use_rep("Ana")
+        app.push_screen(ProgressScreen(app.rep))
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TeamGlanceScreen)
+        await pilot.press("a")  # all time: the fixture's sessions are weeks old
+        await pilot.pause()
+        table = app.screen.query_one("#glance", DataTable)
+        reps = [str(k.value) for k in table.rows]
+        expected = report.build_report(store, built["lib"], team=True)
+        assert reps == [r.rep for r in expected.reps] and len(reps) >= 2
+        first = table.get_row(reps[0])
+        assert first[1] == str(expected.reps[0].sessions) and first[2] == expected.reps[0].objective_words()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ProgressScreen)

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import DataTable, Footer, Header, Label, Static
 
 from ..guard import Guarded
 
@@ -23,7 +23,11 @@ def week_of(stamp: str) -> date:
 
 
 class ProgressScreen(Guarded, Screen):
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"),
+                Binding("t", "team", "The team at a glance")]
+
+    def action_team(self) -> None:
+        self.app.push_screen(TeamGlanceScreen())
 
     def __init__(self, rep):  # noqa: ANN001 - store.Rep
         super().__init__()
@@ -103,3 +107,61 @@ class ProgressScreen(Guarded, Screen):
             name = sid.replace("-", " ").capitalize()
             out.append(f"{name:<28} best score {('-' if score is None else f'{score:.0f}')}\n")
         return out
+
+
+class TeamGlanceScreen(Guarded, Screen):
+    """For a manager before the 1:1s: every rep who practised in the last four weeks, side by side
+    (the same figures as `roleplay report --team`, which has the detail)."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"),
+                Binding("a", "period", "All time / 4 weeks")]
+    DAYS = 28
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.all_time = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="team-glance"):
+            yield Static(id="glance-title", classes="section-title")
+            yield DataTable(id="glance", cursor_type="row", zebra_stripes=True)
+            yield Static(id="glance-notes")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "The team at a glance"
+        table = self.query_one("#glance", DataTable)
+        table.add_columns("Rep", "Sessions", "Objectives", "Score", "Working on", "Moved")
+        self.fill()
+
+    def action_period(self) -> None:
+        self.all_time = not self.all_time
+        self.fill()
+
+    def fill(self) -> None:
+        from ... import report
+
+        since = None if self.all_time else date.today() - timedelta(days=self.DAYS - 1)
+        built = report.build_report(self.app.store, self.app.lib, team=True, since=since)
+        period = "all time" if self.all_time else f"the last {self.DAYS} days"
+        self.query_one("#glance-title", Static).update(
+            f"{len(built.reps)} rep{'s' if len(built.reps) != 1 else ''} practised in {period} "
+            f"({built.sessions} finished session{'s' if built.sessions != 1 else ''}); a: "
+            + ("the last 4 weeks" if self.all_time else "all time"))
+        table = self.query_one("#glance", DataTable)
+        table.clear()
+        for r in built.reps:
+            w = r.working_on
+            table.add_row(r.rep, str(r.sessions), r.objective_words(), report._score_cell(r),
+                          w.name if w else "-", w.moved() if w else "-", key=r.rep)
+        notes = []
+        if not built.reps:
+            notes.append("Nobody has finished a session in this period.")
+        if built.idle:
+            notes.append(f"No finished session in this period: {', '.join(built.idle)}.")
+        if any(r.thin for r in built.reps):
+            notes.append(f"{report.THIN_MARK} a score resting on too little of the rubric to call a pass "
+                         "or a fail (offline: add a model judge).")
+        notes.append("The detail, as a file for the 1:1: roleplay report --team --format html --out team.html")
+        self.query_one("#glance-notes", Static).update("\n".join(notes))
