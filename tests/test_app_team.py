@@ -304,3 +304,22 @@ async def test_room_dialog_says_what_to_fix(store: Store, lib: library.Library) 
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
     assert store.sessions() == []
+
+
+async def test_the_observer_is_still_named_after_a_pause(store: Store, lib: library.Library) -> None:
+    """Before: marks made after a resume had no observer's name."""
+    app = make_app(store, lib)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await room(pilot, "Ana", "solo", observer="Maya")
+        session_id = app.screen.session.id
+        await say(pilot, WEAK[0])
+        await pilot.press("escape")  # pause
+        await settle(pilot)
+        app.resume(session_id)
+        await settle(pilot)
+        assert isinstance(app.screen, PracticeScreen) and app.screen.observer == "Maya"
+        await say(pilot, WEAK[1])
+        await pilot.press("f8")
+        await settle(pilot)
+    assert [m.observer for m in store.marks(session_id)] == ["Maya"]

@@ -270,8 +270,8 @@ class RoleplayApp(Guarded, App[int]):
         except LookupError as exc:
             self.notify(f"Cannot start the call: {exc}.", severity="error", timeout=8)
             return
-        if room is not None and room.observer and session.team_id:
-            self.store.set_pref(f"team-observer:{session.team_id}", room.observer)
+        if room is not None and room.observer:  # kept for a resume, and a hot seat's next call
+            self.store.set_pref(observer_key(session), room.observer)
         self.push_screen(PracticeScreen(session, observer=room.observer if room else ""))
 
     def resume(self, session_id: str) -> None:
@@ -292,7 +292,7 @@ class RoleplayApp(Guarded, App[int]):
             return
         if session.mode == "solo":
             self.rep = session.rep
-        self.push_screen(PracticeScreen(session))
+        self.push_screen(PracticeScreen(session, observer=self.store.pref(observer_key(session)) or ""))
 
     # ---- practising together
     def action_team(self, scenario_id: str | None = None, difficulty: str | None = None) -> None:
@@ -323,7 +323,7 @@ class RoleplayApp(Guarded, App[int]):
         name = next_in_hot_seat(self.store, team_id) if team else None
         if team is None or name is None:
             return False
-        observer = self.store.pref(f"team-observer:{team_id}") or ""
+        observer = self.store.pref(f"observer:{team_id}") or ""
         room = Room([name], "hot-seat", team.buyer_player, observer, team_id)
         self.start_practice(team.scenario_id, team.difficulty, room=room)
         return True
@@ -340,6 +340,11 @@ class RoleplayApp(Guarded, App[int]):
         if row is None:
             return None
         return export_file(self.store, row, fmt, self.store.path.parent / "exports")
+
+
+def observer_key(session) -> str:  # noqa: ANN001 - engine Session
+    """The pref naming who observes a session: one per team session (its calls share it)."""
+    return f"observer:{session.team_id or session.id}"
 
 
 def run_app(settings: Settings, session=None, exit_after_paint: bool = False) -> int:  # noqa: ANN001
