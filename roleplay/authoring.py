@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # registered with the command line at every start: nothing heavy at import
     from pydantic import BaseModel
 
-KIND_NAMES = ("scenario", "rubric", "persona")
+KIND_NAMES = ("scenario", "rubric", "persona", "drill")
 DEFAULT_PERSONA = "priya-raman"  # the shipped persona a new scenario starts with
 DEFAULT_RUBRIC = "next-step"
 WIDTH = 92
@@ -29,10 +29,10 @@ WIDTH = 92
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this module's commands to the command line."""
     p = sub.add_parser(
-        "new", help="start a new scenario, rubric or persona file, with comments, that validates as written",
+        "new", help="start a new scenario, rubric, persona or drill plan, with comments, that validates as written",
         description="Write a commented starting file that validates as it is. By default it goes in "
         "your own library folder (KIND s/ID.yaml); an existing file is never overwritten.")
-    p.add_argument("kind", choices=KIND_NAMES, help="what to start: scenario, rubric or persona")
+    p.add_argument("kind", choices=KIND_NAMES, help="what to start: scenario, rubric, persona, or a drill plan")
     p.add_argument("id", metavar="ID", help="the new file's id: lowercase letters, digits and hyphens, "
                    "e.g. 'renewal-pushback'")
     p.add_argument("--from", dest="source", metavar="EXISTING",
@@ -458,4 +458,33 @@ def _scenario(new_id: str) -> tuple[dict[str, Any], list[str]]:
     return data, header
 
 
-_TEMPLATES = {"persona": _persona, "rubric": _rubric, "scenario": _scenario}
+def _drill(new_id: str) -> tuple[dict[str, Any], list[str]]:
+    import datetime as dt
+
+    today = dt.date.today()
+    monday = today - dt.timedelta(days=today.weekday())
+    header = [
+        f"A new drill plan: '{new_id}', this week's practice for a rep or a team. Every field",
+        "below is explained in the comment above it. Put in the reps' names and the steps;",
+        "reps see it on their home screen with progress that fills in as they finish sessions,",
+        "and in 'roleplay drills'. It uses shipped scenario and rubric ids so it validates as is.",
+    ]
+    data = {
+        "kind": "drill",
+        "id": new_id,
+        "title": "This week: the price objection",
+        "description": "Hold the price when the buyer says it is too much: twice on medium, then once on hard.",
+        "for": [],
+        "from": monday.isoformat(),
+        "until": (monday + dt.timedelta(days=6)).isoformat(),
+        "in_order": True,
+        "steps": [
+            {"scenario": "price-objection", "difficulty": "medium", "times": 2},
+            {"scenario": "price-objection", "difficulty": "hard", "times": 1},
+            {"rubric": "objection-handling", "passes": 1},
+        ],
+    }
+    return data, header
+
+
+_TEMPLATES = {"persona": _persona, "rubric": _rubric, "scenario": _scenario, "drill": _drill}

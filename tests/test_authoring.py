@@ -26,7 +26,7 @@ def _validate(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str,
 
 # ------------------------------------------------------------------------ roleplay new
 
-@pytest.mark.parametrize("kind", ["scenario", "rubric", "persona"])
+@pytest.mark.parametrize("kind", ["scenario", "rubric", "persona", "drill"])
 def test_new_writes_a_commented_file_that_validates(kind: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["new", kind, f"my-{kind}"]) == 0
     path = user_folder() / f"{kind}s" / f"my-{kind}.yaml"
@@ -36,7 +36,8 @@ def test_new_writes_a_commented_file_that_validates(kind: str, capsys: pytest.Ca
     assert schema.is_file() and json.loads(schema.read_text())["title"]
     assert f"id: \"my-{kind}\"" in text
     # Comments are the models' own descriptions (one definition of each field).
-    assert "# The name a rep sees." in text or "# The buyer's full name." in text
+    assert "# The name a rep sees." in text or "# The buyer's full name." in text \
+        or "# The name the rep sees, e.g. 'Price week'." in text
     code, out, err = _validate(capsys, str(path))
     assert code == 0, out + err
     assert "The file is valid." in err and "warning" not in out
@@ -192,3 +193,16 @@ def test_keywords_match_word_forms(text: str, keyword: str, expected: str) -> No
 ])
 def test_keyword_forms_stay_words(text: str, keyword: str) -> None:
     assert topic_matches(text, [keyword]) == []
+
+
+def test_a_new_drill_plan_is_this_week_and_shows_its_progress(capsys: pytest.CaptureFixture[str]) -> None:
+    import datetime as dt
+
+    assert main(["new", "drill", "price-week"]) == 0
+    text = (user_folder() / "drills" / "price-week.yaml").read_text()
+    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
+    assert f'from: "{monday.isoformat()}"' in text and "in_order: true" in text
+    capsys.readouterr()
+    assert main(["drills", "--rep", "Ana"]) == 0
+    out = capsys.readouterr().out
+    assert "1. Price objection, medium:" in out and "0 of 2" in out
