@@ -354,13 +354,14 @@ def tiny_disk(tmp_path: Path):  # noqa: ANN201
     where = tmp_path / "tiny"
     where.mkdir()
     if os.geteuid() != 0:
-        pytest.skip("a real full disk needs root to mount a 300 KB tmpfs; the injected full-disk tests "
-                    "above cover the same code without it")
+        pytest.skip(reason="not root: a real full disk needs root to mount a 300 KB tmpfs "
+                           "(the injected full-disk tests above cover the same code)")
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(where)],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, check=False)
     if mounted.returncode != 0:
-        pytest.skip(f"mount refused a 300 KB tmpfs ({mounted.stderr.strip() or mounted.returncode}); "
-                    "the injected full-disk tests above cover the same code")
+        why = mounted.stderr.strip() or f"exit {mounted.returncode}"
+        pytest.skip(reason=f"mount refused a 300 KB tmpfs ({why}); the injected full-disk tests above "
+                           "cover the same code")
     yield where
     subprocess.run(["umount", "-l", str(where)], capture_output=True)
 
