@@ -159,9 +159,9 @@ class Drill:
     steps: list[dict[str, Any]]  # {"label", "done_sessions", "target", "done"}
     next: str | None
 
-    def words(self) -> str:
+    def progress_words(self) -> str:
         steps = ", ".join(f"{s['label']} {s['done_sessions']}/{s['target']}" for s in self.steps)
-        return f"{self.title}: {steps}" + (" (done)" if self.done else f"; next: {self.next}")
+        return steps + (" (done)" if self.done else f"; next: {self.next}")
 
 
 @dataclass
@@ -194,6 +194,23 @@ class RepReport:
             parts.append(f"about {self.thin_score:.0f}{THIN_MARK} over {_count(self.thin, 'session')} "
                          "resting on too little of the rubric")
         return "; ".join(parts) or "no session scored"
+
+    def facts(self) -> list[tuple[str, str, str]]:
+        """The rep's lines of a report, as (label, text, the part to stress), for every format."""
+        out = [("Sessions", f"{self.sessions} finished"
+                + (f" ({self.not_finished} more paused or left unfinished)" if self.not_finished else "")
+                + (f", {_day(self.first)} to {_day(self.last)}" if self.first else "")
+                + (": " + ", ".join(f"{_moment(s)} {n}" for s, n in self.scenarios.items())
+                   if self.scenarios else ""), ""),
+               ("Objectives reached", self.objective_words(), ""),
+               ("Score", self.score_words(), "")]
+        w = self.working_on
+        out.append(("Working on", f"{w.name} (named in {w.named} of {w.of} sessions, last on {_day(w.latest)})",
+                    w.moved()) if w else ("Working on", "no scorecard named one behaviour to practise", ""))
+        if self.marks:
+            out.append(("Observer marks", self.marks.words(), ""))
+        out += [(f"Drill plan {d.title}", d.progress_words(), "") for d in self.drills]
+        return out
 
     def objective_words(self) -> str:
         if not self.sessions:
@@ -275,23 +292,7 @@ class Report:
                 lines += [f"No finished session in the period: {', '.join(self.idle)}.", ""]
         for r in self.reps:
             lines += [f"## {r.rep}", ""]
-            lines.append(f"- Sessions: {r.sessions} finished" +
-                         (f" ({r.not_finished} more paused or left unfinished)" if r.not_finished else "") +
-                         (f", {_day(r.first)} to {_day(r.last)}" if r.first else "") +
-                         (": " + ", ".join(f"{_moment(s)} {n}" for s, n in r.scenarios.items())
-                          if r.scenarios else ""))
-            lines.append(f"- Objectives reached: {r.objective_words()}")
-            lines.append(f"- Score: {r.score_words()}")
-            if r.working_on:
-                w = r.working_on
-                lines.append(f"- Working on: {w.name} (named in {w.named} of {w.of} sessions, "
-                             f"last on {_day(w.latest)}); {w.moved()}")
-            else:
-                lines.append("- Working on: no scorecard named one behaviour to practise")
-            if r.marks:
-                lines.append(f"- Observer marks: {r.marks.words()}")
-            for d in r.drills:
-                lines.append(f"- Drill plan {d.words()}")
+            lines += [f"- {label}: {text}" + (f"; {strong}" if strong else "") for label, text, strong in r.facts()]
             lines.append("")
             if r.criteria:
                 lines += ["| criterion | rubric | sessions graded | average | earlier | later | trend |",
@@ -363,23 +364,8 @@ class Report:
                 h.append(f"<p>No finished session in the period: {escape(', '.join(self.idle))}.</p>")
         for r in self.reps:
             h += [f'<section id="{_anchor(r.rep)}">', f"<h2>{escape(r.rep)}</h2>", "<ul>"]
-            h.append(f"<li><b>Sessions:</b> {r.sessions} finished"
-                     + (f" ({r.not_finished} more paused or left unfinished)" if r.not_finished else "")
-                     + (f", {escape(_day(r.first))} to {escape(_day(r.last))}" if r.first else "")
-                     + (": " + escape(", ".join(f"{_moment(s)} {n}" for s, n in r.scenarios.items()))
-                        if r.scenarios else "") + "</li>")
-            h.append(f"<li><b>Objectives reached:</b> {escape(r.objective_words())}</li>")
-            h.append(f"<li><b>Score:</b> {escape(r.score_words())}</li>")
-            if r.working_on:
-                w = r.working_on
-                h.append(f"<li><b>Working on:</b> {escape(w.name)} (named in {w.named} of {w.of} sessions, "
-                         f"last on {escape(_day(w.latest))}); <b>{escape(w.moved())}</b></li>")
-            else:
-                h.append("<li><b>Working on:</b> no scorecard named one behaviour to practise</li>")
-            if r.marks:
-                h.append(f"<li><b>Observer marks:</b> {escape(r.marks.words())}</li>")
-            for d in r.drills:
-                h.append(f"<li><b>Drill plan</b> {escape(d.words())}</li>")
+            h += [f"<li><b>{escape(label)}:</b> {escape(text)}" + (f"; <b>{escape(strong)}</b>" if strong else "")
+                  + "</li>" for label, text, strong in r.facts()]
             h.append("</ul>")
             if r.criteria:
                 h.append('<div class="charts">')

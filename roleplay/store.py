@@ -823,18 +823,12 @@ class Store:
         scenarios, rubrics = sorted(set(scenarios)), sorted(set(rubrics))
         if not scenarios and not rubrics:
             return []
-        sql = ("SELECT scenario_id, difficulty, rubric_id, passed FROM sessions"
-               " WHERE rep_id = (SELECT id FROM reps WHERE name = ?) AND status = 'finished'")
-        args: list[Any] = [rep]
-        if since is not None:
-            sql += " AND started >= ?"
-            args.append(since)
-        if until is not None:
-            sql += " AND started < ?"
-            args.append(until)
-        sql += (f" AND (scenario_id IN ({','.join('?' * len(scenarios))})"
-                f" OR rubric_id IN ({','.join('?' * len(rubrics))}))"
-                " ORDER BY started, id LIMIT ?")
+        args: list[Any] = []
+        sql = self._period("SELECT s.scenario_id, s.difficulty, s.rubric_id, s.passed FROM sessions s"
+                           " WHERE s.status = 'finished'", args, rep, since, until)
+        sql += (f" AND (s.scenario_id IN ({','.join('?' * len(scenarios))})"
+                f" OR s.rubric_id IN ({','.join('?' * len(rubrics))}))"
+                " ORDER BY s.started, s.id LIMIT ?")
         args += [*scenarios, *rubrics, limit]
         return [(r[0], r[1], r[2], None if r[3] is None else bool(r[3])) for r in self.db.execute(sql, args)]
 

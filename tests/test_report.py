@@ -187,7 +187,7 @@ def test_drill_plan_progress(team: report.Report) -> None:
     [d] = rep_of(team, "Ana").drills
     assert d.title == "Price month" and not d.done
     assert [(s["done_sessions"], s["target"]) for s in d.steps] == [(4, 4), (0, 2)]
-    assert d.next.startswith("The ghost") and "Price month" in d.words()
+    assert d.next.startswith("The ghost") and "4/4" in d.progress_words()
     assert [(s["done_sessions"]) for s in rep_of(team, "Ben").drills[0].steps] == [1, 0]
 
 
@@ -217,7 +217,7 @@ def test_markdown(team: report.Report) -> None:
            "moved up (+100 points: 0 to 100)" in md
     assert "- Objectives reached: 1 of 5 (20%)" in md
     assert "too few sessions to tell" in md
-    assert "- Drill plan Price month: " in md
+    assert "- Drill plan Price month: " in md and "<b>Drill plan Price month:</b>" in team.html()
 
 
 def test_json(team: report.Report) -> None:
