@@ -101,8 +101,7 @@ def _problems_of(path: Path) -> list[Any]:
     """What `roleplay validate PATH` would say is wrong with the file (nothing, normally)."""
     from . import library
 
-    roots = [path.resolve().parent.parent] if path.resolve().parent.name in library.FOLDERS else []
-    lib = library.load(library.default_folders() + roots + [path])
+    lib = library.load_named([path])
     wanted = os.path.realpath(path)
     return [p for p in lib.problems if os.path.realpath(p.file) == wanted]
 

@@ -36,11 +36,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         # folder a named file sits in (scenarios/x.yaml next to personas/).
         missing = [p for p in args.paths if not p.exists() and not p.is_symlink()]
         present = [p for p in args.paths if p not in missing]
-        roots = [p.resolve().parent.parent for p in present
-                 if p.is_file() and p.resolve().parent.name in library.FOLDERS]
-        lib = library.load(library.default_folders(args.library) + roots + present)
+        lib = library.load_named(present, args.library)
         _spare_the_final_collection()
-        warnings = library.folder_warnings(args.library)
+        warnings = lib.warnings
         wanted = {os.path.realpath(p) for p in library.find_files(present)}
         problems = [pr for pr in lib.problems if os.path.realpath(pr.file) in wanted]
         overrides = [o for o in lib.overrides if os.path.realpath(o.path) in wanted]
@@ -210,8 +208,7 @@ def _transcript_files(paths: list[Path]) -> list[tuple[Path, str | None]]:
 def _grade_rubric(args: argparse.Namespace):  # noqa: ANN202 - Rubric
     from . import library
 
-    lib = library.load(library.default_folders(args.library)
-                       + ([Path(args.rubric)] if Path(args.rubric).is_file() else []))
+    lib = library.load_named([Path(args.rubric)] if Path(args.rubric).is_file() else [], args.library)
     try:
         return lib.find("rubric", args.rubric).model
     except LookupError as exc:
@@ -608,8 +605,8 @@ def cmd_practice(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     store = _store(settings)
-    lib = library.load(library.default_folders(args.library)
-                       + ([Path(args.scenario)] if args.scenario and Path(args.scenario).is_file() else []))
+    lib = library.load_named([Path(args.scenario)] if args.scenario and Path(args.scenario).is_file() else [],
+                             args.library)
     notice = lambda m: print(f"  ({m})", flush=True)  # noqa: E731
     try:
         if args.resume:

@@ -466,8 +466,7 @@ def _load(args: argparse.Namespace) -> tuple[Any, list[Any], list[ScenarioReport
     missing = [f for f in files if not f.exists()]
     if missing:
         raise NotFound(f"{missing[0]}: does not exist (no such file)")
-    roots = [f.resolve().parent.parent for f in files if f.resolve().parent.name in library.FOLDERS]
-    lib = library.load(library.default_folders(args.library) + roots + files)
+    lib = library.load_named(files, args.library)
     for warning in lib.warnings:
         print(warning, file=sys.stderr)
     if not named:

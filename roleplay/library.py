@@ -194,6 +194,17 @@ def load(paths: Iterable[Path] | None = None, extra: Iterable[Path] = ()) -> Lib
     return lib
 
 
+def load_named(named: Iterable[Path], extra: Iterable[Path] = ()) -> Library:
+    """The library together with files named on the command line: each file, and the library
+    folder it sits in (scenarios/x.yaml next to personas/), so that its references resolve;
+    with a warning for each --library folder that is missing."""
+    named, extra = list(named), list(extra)
+    roots = [p.resolve().parent.parent for p in named if p.is_file() and p.resolve().parent.name in FOLDERS]
+    lib = load(default_folders(extra) + roots + named)
+    lib.warnings = folder_warnings(extra)
+    return lib
+
+
 PARALLEL_FROM = 300
 """Libraries at least this big are parsed on two cores; below it, forking costs more than it saves."""
 

@@ -315,15 +315,12 @@ def _load(args: argparse.Namespace) -> Any:
 
     ref = args.scenario
     path = Path(ref)
-    roots: list[Path] = []
     files: list[Path] = []
     if path.suffix.lower() in (".yaml", ".yml") or path.is_file():
         if not path.exists():
             raise NotFound(f"{ref}: does not exist (no such file)")
         files = [path]
-        if path.resolve().parent.name in library.FOLDERS:
-            roots = [path.resolve().parent.parent]
-    lib = library.load(library.default_folders(args.library) + roots + files)
+    lib = library.load_named(files, args.library)
     for warning in lib.warnings:
         print(warning, file=sys.stderr)
     return lib

@@ -234,3 +234,12 @@ def test_with_a_model_that_holds_every_run_is_reported_as_held(monkeypatch, caps
     assert code == 0 and data["passed"]
     resisted = [r for s in data["scenarios"] for t in s["tests"] for r in t["results"] if "model" in r]
     assert resisted and all(r["model"] == {"runs": 2, "held": 2, "slips": []} for r in resisted)
+
+
+def test_a_library_folder_that_is_not_there_is_said(capsys, tmp_path: Path) -> None:
+    """Before: check and preview loaded named folders without a word when one was missing."""
+    missing = tmp_path / "no-such-team-folder"
+    code, _, err = run(capsys, "price-objection", "--no-probes", "--library", str(missing))
+    assert code == 0 and f"the library folder {missing}" in err and "does not exist" in err
+    assert cli.main(["preview", "price-objection", "--turns", "1", "--library", str(missing)]) == 0
+    assert "does not exist" in capsys.readouterr().err
