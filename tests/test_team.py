@@ -86,7 +86,7 @@ async def test_hot_seat_gives_each_rep_the_same_buyer_and_a_scoreboard_compares_
     assert [r.rep for r in board.reps] == ["Ana", "Ben"]
     ana, ben = board.reps
     assert ana.criteria["next-step"] == 1.0 and ben.criteria["next-step"] == 0.0
-    assert board.leads == ["Ana leads on asks for a concrete next step"]
+    assert board.leads == ["Ana leads on \u201cAsks for a concrete next step\u201d"]
     assert ana.evidence["next-step"] == [ASK]
     md = board.markdown()
     assert "| Asks for a concrete next step | 100 | 0 |" in md and "**Who leads:** Ana leads on" in md

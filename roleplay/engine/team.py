@@ -53,7 +53,7 @@ class Scoreboard:
     difficulty: str
     criteria: list[tuple[str, str]]  # (id, name), in the rubric's order
     reps: list[RepResult]
-    leads: list[str] = field(default_factory=list)  # "Ana leads on Acknowledge the concern", ...
+    leads: list[str] = field(default_factory=list)  # 'Ana leads on “Acknowledges the concern”', ...
 
     def to_json(self) -> dict:
         out = asdict(self)
@@ -116,7 +116,7 @@ def leads(rubric: Rubric, reps: list[RepResult]) -> list[str]:
             continue
         scored.sort(key=lambda x: -x[0])
         if scored[0][0] - scored[1][0] >= LEAD_MARGIN:
-            won.setdefault(scored[0][1], []).append(c.name[0].lower() + c.name[1:])
+            won.setdefault(scored[0][1], []).append(f"\u201c{c.name}\u201d")  # the rubric's own words
     return [f"{rep} leads on {_and(names)}" for rep, names in won.items()]
 
 
