@@ -175,9 +175,9 @@ def _load_settings(**overrides):  # noqa: ANN003, ANN202 - Settings
 
 
 def _store(settings):  # noqa: ANN001, ANN202
-    from .store import Store
+    from .store import open_store
 
-    return Store(settings.database())
+    return open_store(settings)
 
 
 TRANSCRIPT_SUFFIXES = (".json", ".yaml", ".yml", ".txt")
@@ -364,6 +364,10 @@ def cmd_history(args: argparse.Namespace) -> int:
     if args.start_fresh:
         from .store import DamagedStore, Store
 
+        if settings.database_url:
+            print(f"--start-fresh is for a history file on this machine; this roleplay uses the team's database "
+                  f"at {settings.history_place()}, so nothing was changed.", file=sys.stderr)
+            return 1
         path = settings.database()
         try:
             Store(path).close()
@@ -451,7 +455,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
               "the ROLEPLAY_MODEL environment variable" if os.environ.get("ROLEPLAY_MODEL") else
               f"the config file {config_path()}" if settings.model else None)
     print(f"Config file: {config_path()} ({'found' if config_path().exists() else 'not there'})")
-    print(f"Practice history: {settings.database()}")
+    print(f"Practice history: {settings.history_place()}")
     if not settings.model:
         print("Model: none configured, so practice runs OFFLINE: a scripted buyer and instant "
               "signal grades; criteria that need a judge show as ungraded.")

@@ -85,6 +85,11 @@ class Settings:
     data_dir: Path | None = None
     """Where the practice history is kept; the platform's data folder when not set."""
 
+    database_url: str | None = field(default=None, metadata={"check": "_database_url"})
+    """A team's shared history on PostgreSQL instead of the SQLite file in data_dir, as
+    postgresql://LOGIN:PASSWORD@HOST:PORT/DATABASE (each rep with their own login; a password
+    can also come from ~/.pgpass or PGPASSWORD). Not set: the SQLite file, no set-up needed."""
+
     offline: bool = False
     """Practise offline even when a model is configured."""
 
@@ -112,7 +117,33 @@ class Settings:
         return "offline practice: scripted buyer, instant signal grades only (no model configured)"
 
     def database(self) -> Path:
+        """The SQLite file (used when database_url is not set)."""
         return (self.data_dir or data_dir()) / "roleplay.db"
+
+    def history_place(self) -> str:
+        """Where the practice history is, for messages: the file, or the database without its password."""
+        return redacted_url(self.database_url) if self.database_url else str(self.database())
+
+
+def redacted_url(url: str) -> str:
+    """'postgresql://user@host:port/name' for a database URL: never its password."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "the database in the database_url setting"
+    user = f"{parts.username}@" if parts.username else ""
+    return f"{parts.scheme}://{user}{parts.hostname or 'localhost'}{port}{parts.path}"
+
+
+def _database_url(value: str) -> str | None:
+    """Why a database URL can't be used (None: it can)."""
+    if not value.startswith(("postgresql://", "postgres://")):
+        return ("should be a PostgreSQL URL such as postgresql://ana@db.example.com/roleplay, "
+                f"not {redacted_url(value) if '://' in value else repr(value[:40])}")
+    return None
 
 
 _TRUE = {"1", "true", "yes", "on", "t", "y"}
@@ -129,6 +160,13 @@ def _checked(f: dataclasses.Field, value: Any) -> Any:
     if kind.startswith("str"):
         if not isinstance(value, str):
             raise SettingError(f.name, f"should be text, not {value!r}")
+        if "check" in f.metadata:
+            value = value.strip()
+            if not value and "None" in kind:
+                return None
+            problem = globals()[f.metadata["check"]](value)
+            if problem:
+                raise SettingError(f.name, problem)
         return value
     if kind.startswith("Path"):
         if not isinstance(value, (str, os.PathLike)):

@@ -163,8 +163,41 @@ _UPGRADES: list[str] = [
     CREATE INDEX marks_by_session ON marks(session_id, turn_idx);
     CREATE INDEX sessions_by_mode ON sessions(mode, started);
     """,
+    # 8: a shared history (PostgreSQL): which login wrote each session, team, plan and pref, so
+    # row-level security can keep each rep's to them (on SQLite the owner is left empty)
+    """
+    ALTER TABLE sessions ADD COLUMN owner TEXT;
+    ALTER TABLE teams ADD COLUMN owner TEXT;
+    CREATE INDEX sessions_by_owner ON sessions(owner, started);
+    CREATE TABLE prefs_8 (
+        owner TEXT NOT NULL DEFAULT '',
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (owner, key)
+    );
+    INSERT INTO prefs_8(key, value) SELECT key, value FROM prefs;
+    DROP TABLE prefs;
+    ALTER TABLE prefs_8 RENAME TO prefs;
+    CREATE TABLE plans_8 (
+        owner TEXT NOT NULL DEFAULT '',
+        rep_id INTEGER NOT NULL REFERENCES reps(id),
+        scenario_id TEXT NOT NULL,
+        plan TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        PRIMARY KEY (owner, rep_id, scenario_id)
+    );
+    INSERT INTO plans_8(rep_id, scenario_id, plan, updated) SELECT rep_id, scenario_id, plan, updated FROM plans;
+    DROP TABLE plans;
+    ALTER TABLE plans_8 RENAME TO plans;
+    """,
 ]
 VERSION = len(_UPGRADES)
+
+_PUT_PAST = ("INSERT INTO past_states(session_id, turn_idx, state) VALUES (?,?,?)"
+             " ON CONFLICT (session_id, turn_idx) DO UPDATE SET state = excluded.state")
+
+_ALL = 1 << 62
+"""LIMIT for "no limit" (SQLite reads -1 so, PostgreSQL refuses it)."""
 
 SESSION_PREFS = ("clock", "draft")
 """Prefs kept per session while it can be resumed, as 'NAME:SESSION_ID' (`session_pref_key`)."""
@@ -336,13 +369,13 @@ def _failure(path: Path, exc: BaseException, *, saving: bool) -> StoreError:
 
 
 def _guarded(method):  # noqa: ANN001, ANN202
-    """Reading methods: a damaged or unreadable file becomes a StoreError, not a traceback."""
+    """Reading methods: a damaged or unreadable database becomes a StoreError, not a traceback."""
     @functools.wraps(method)
     def wrapper(self: Store, *args: Any, **kwargs: Any) -> Any:
         try:
             return method(self, *args, **kwargs)
-        except sqlite3.Error as exc:
-            raise _failure(self.path, exc, saving=False) from exc
+        except self._ERRORS as exc:
+            raise self._failure(exc, saving=False) from exc
     return wrapper
 
 
@@ -351,7 +384,49 @@ def _connect(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path, isolation_level=None, check_same_thread=False)
 
 
+def open_store(settings: Any) -> Store:
+    """The practice history the settings point at: the team's PostgreSQL database when
+    database_url is set (psycopg is imported only then), else the SQLite file."""
+    if settings.database_url:
+        from .store_pg import PgStore
+
+        return PgStore(settings.database_url)
+    return Store(settings.database())
+
+
 class Store:
+    """The practice history in SQLite (`PgStore` in store_pg.py: the same on PostgreSQL).
+
+    The SQL is written once for both: what differs (a transaction's start, reading JSON,
+    a prefix search, the words for a failure) is in the few attributes just below."""
+
+    _ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error,)
+    _BEGIN = "BEGIN IMMEDIATE"  # take the write lock at once: a turn never waits half-way through
+    _CRITERIA = "json_each(s.scorecard, '$.criteria') c"  # c.value: one criterion; c.key: its place
+    _STARTS = "lower(s.id) >= ? AND lower(s.id) < ?"
+
+    @staticmethod
+    def _j(column: str, key: str, *, number: bool = False) -> str:
+        """SQL for one field of a JSON column (NULL when it is missing or null)."""
+        return f"json_extract({column}, '$.{key}')"
+
+    @staticmethod
+    def _starts(prefix: str) -> tuple[str, ...]:
+        return prefix, prefix + "\uffff"
+
+    @property
+    def _CRITERION(self) -> str:  # noqa: N802 - read like the SQL constants beside it
+        return (f"{self._j('c.value', 'id')}, {self._j('c.value', 'name')},"
+                f" {self._j('c.value', 'score', number=True)}")
+
+    def _failure(self, exc: BaseException, *, saving: bool) -> StoreError:
+        return _failure(self.path, exc, saving=saving)
+
+    @property
+    def where(self) -> str:
+        """Where the history is, in words a user can act on (never a password)."""
+        return str(self.path)
+
     def __init__(self, path: Path):
         self.path = path = Path(path)
         try:
@@ -467,19 +542,19 @@ class Store:
 
         A failure the user can act on (disk full, read-only, damaged) leaves as a StoreError."""
         try:
-            self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise _failure(self.path, exc, saving=True) from exc
+            self.db.execute(self._BEGIN)
+        except self._ERRORS as exc:
+            raise self._failure(exc, saving=True) from exc
         try:
             yield
             self.db.execute("COMMIT")
         except BaseException as exc:
             try:
                 self.db.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass  # SQLite already rolled it back
-            if isinstance(exc, sqlite3.Error):
-                raise _failure(self.path, exc, saving=True) from exc
+            except self._ERRORS:
+                pass  # already rolled back (or the connection is gone, and the transaction with it)
+            if isinstance(exc, self._ERRORS):
+                raise self._failure(exc, saving=True) from exc
             raise
 
     # reps
@@ -490,7 +565,7 @@ class Store:
         row = self.db.execute("SELECT id, name FROM reps WHERE name = ?", (name,)).fetchone()
         if row is None:
             with self._tx():
-                self.db.execute("INSERT OR IGNORE INTO reps(name, created) VALUES (?, ?)", (name, _now()))
+                self.db.execute("INSERT INTO reps(name, created) VALUES (?, ?) ON CONFLICT DO NOTHING", (name, _now()))
             row = self.db.execute("SELECT id, name FROM reps WHERE name = ?", (name,)).fetchone()
         return Rep(row["id"], row["name"])
 
@@ -540,8 +615,10 @@ class Store:
         with self._tx():
             cur = self.db.execute(
                 "INSERT INTO marks(session_id, turn_idx, kind, criterion, note, observer, created)"
-                " VALUES (?,?,?,?,?,?,?)", (session_id, turn_index, kind, criterion, note, observer, _now()))
-        return Mark(id=cur.lastrowid, turn=turn_index, kind=kind, criterion=criterion, note=note,
+                " VALUES (?,?,?,?,?,?,?) RETURNING id",
+                (session_id, turn_index, kind, criterion, note, observer, _now()))
+            mark_id = cur.fetchone()[0]
+        return Mark(id=mark_id, turn=turn_index, kind=kind, criterion=criterion, note=note,
                     observer=observer)
 
     def remove_mark(self, mark_id: int) -> None:
@@ -562,13 +639,15 @@ class Store:
         state before it) in one transaction."""
         with self._tx():
             self.db.execute(
-                "INSERT OR REPLACE INTO turns(session_id, idx, speaker, text, note, interrupted,"
-                " hint_used, created, author) VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO turns(session_id, idx, speaker, text, note, interrupted, hint_used, created, author)"
+                " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (session_id, idx) DO UPDATE SET speaker = excluded.speaker,"
+                " text = excluded.text, note = excluded.note, interrupted = excluded.interrupted,"
+                " hint_used = excluded.hint_used, created = excluded.created, author = excluded.author",
                 (session_id, turn.index, turn.speaker, turn.text, turn.note, int(turn.interrupted),
                  int(turn.hint_used), _now(), turn.author))
             self._put_grades(session_id, turn.index, turn.grades)
             if past is not None:
-                self.db.execute("INSERT OR REPLACE INTO past_states(session_id, turn_idx, state) VALUES (?,?,?)",
+                self.db.execute(_PUT_PAST,
                                 (session_id, turn.index, json.dumps(past)))
             if state is not None:
                 self.db.execute("UPDATE sessions SET state = ? WHERE id = ?", (json.dumps(state), session_id))
@@ -592,7 +671,7 @@ class Store:
         """Write states before rep turns (turn index, state) at once: a session saved before
         they had their own table moves them here when it is resumed."""
         with self._tx():
-            self.db.executemany("INSERT OR REPLACE INTO past_states(session_id, turn_idx, state) VALUES (?,?,?)",
+            self.db.executemany(_PUT_PAST,
                                 [(session_id, i, json.dumps(s)) for i, s in states])
 
     def add_grades(self, session_id: str, turn_index: int, grades: list[Grade]) -> None:
@@ -601,8 +680,10 @@ class Store:
 
     def _put_grades(self, session_id: str, turn_index: int, grades: list[Grade]) -> None:
         self.db.executemany(
-            "INSERT OR REPLACE INTO grades(session_id, turn_idx, criterion, source, verdict, score,"
-            " evidence, reason) VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO grades(session_id, turn_idx, criterion, source, verdict, score, evidence, reason)"
+            " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (session_id, turn_idx, criterion, source) DO UPDATE SET"
+            " verdict = excluded.verdict, score = excluded.score, evidence = excluded.evidence,"
+            " reason = excluded.reason",
             [(session_id, turn_index, g.criterion, g.source, g.verdict, g.score,
               json.dumps(g.evidence), g.reason) for g in grades])
 
@@ -635,8 +716,9 @@ class Store:
         # What a paused call keeps (its clock, the words typed but not sent) is kept only while
         # the call can be resumed; this also clears what older versions left behind.
         self.db.execute(
-            "DELETE FROM prefs WHERE (" + " OR ".join(f"key LIKE '{name}:%'" for name in SESSION_PREFS) + ")"
-            " AND substr(key, instr(key, ':') + 1) NOT IN (SELECT id FROM sessions WHERE status = 'active')")
+            "DELETE FROM prefs WHERE " + " OR ".join(
+                f"(key LIKE '{name}:%' AND substr(key, {len(name) + 2}) NOT IN"
+                " (SELECT id FROM sessions WHERE status = 'active'))" for name in SESSION_PREFS))
 
     def set_players(self, session_id: str, buyer: str, judge: str) -> None:
         """Who plays the buyer and who grades, when a resumed session goes on with others."""
@@ -649,7 +731,9 @@ class Store:
 
     def save_plan(self, rep: Rep, scenario_id: str, plan: dict) -> None:
         with self._tx():
-            self.db.execute("INSERT OR REPLACE INTO plans(rep_id, scenario_id, plan, updated) VALUES (?,?,?,?)",
+            self.db.execute("INSERT INTO plans(rep_id, scenario_id, plan, updated) VALUES (?,?,?,?)"
+                            " ON CONFLICT (owner, rep_id, scenario_id) DO UPDATE SET plan = excluded.plan,"
+                            " updated = excluded.updated",
                             (rep.id, scenario_id, json.dumps(plan), _now()))
 
     def plan(self, rep: Rep, scenario_id: str) -> dict | None:
@@ -663,7 +747,8 @@ class Store:
 
     def set_pref(self, key: str, value: str) -> None:
         with self._tx():
-            self.db.execute("INSERT OR REPLACE INTO prefs(key, value) VALUES (?, ?)", (key, value))
+            self.db.execute("INSERT INTO prefs(key, value) VALUES (?, ?)"
+                            " ON CONFLICT (owner, key) DO UPDATE SET value = excluded.value", (key, value))
 
     def abandon(self, session_id: str) -> None:
         """Close an interrupted session without a score (the rep chose not to resume it)."""
@@ -708,8 +793,8 @@ class Store:
         r = self.db.execute(self._SELECT + " WHERE s.id = ?", (session_id,)).fetchone()
         if r is None and len(session_id.strip()) >= 4:
             prefix = session_id.strip().lower().replace("\\", "").replace("%", "").replace("_", "")
-            found = self.db.execute(self._SELECT + " WHERE lower(s.id) >= ? AND lower(s.id) < ?"
-                                    " ORDER BY s.id LIMIT 2", (prefix, prefix + "\uffff")).fetchall()
+            found = self.db.execute(self._SELECT + f" WHERE {self._STARTS}"
+                                    " ORDER BY s.id LIMIT 2", self._starts(prefix)).fetchall()
             if len(found) > 1:
                 raise NotFound(f"More than one session starts with '{session_id}'.",
                                hint="Type more of its id (see 'roleplay history').")
@@ -741,17 +826,17 @@ class Store:
         sql = (self._LIGHT if light else self._SELECT) + where
         sql += " ORDER BY s.started DESC, s.id DESC LIMIT ? OFFSET ?"
         if rep is None:
-            return [self._row(r) for r in self.db.execute(sql, (*args, -1 if limit is None else limit, offset))]
+            return [self._row(r) for r in self.db.execute(sql, (*args, _ALL if limit is None else limit, offset))]
         # The rep's own sessions, and the tag-team calls others started where this rep typed turns:
         # two bounded reads (each by its index), merged newest first.
-        upto = -1 if limit is None else limit + offset
+        upto = _ALL if limit is None else limit + offset
         rows = [self._row(r) for r in self.db.execute(sql, (*args, upto, 0))]
         rows += self._joined(rep, status, scenario_id, light=light, limit=upto)
         rows.sort(key=lambda r: (r.started, r.id), reverse=True)
         return rows[offset:None if limit is None else offset + limit]
 
     def _joined(self, rep: str, status: str | None, scenario_id: str | None, *, light: bool = False,
-                limit: int = -1, count: bool = False) -> Any:
+                limit: int = _ALL, count: bool = False) -> Any:
         """Tag-team calls started by someone else in which `rep` typed rep turns."""
         where, args = self._where(None, status, scenario_id)
         # Driven by the tag-team calls (few, by their index), each checked for a turn by the rep:
@@ -785,7 +870,7 @@ class Store:
         r = self.db.execute(
             "SELECT scorecard FROM sessions WHERE rep_id = (SELECT id FROM reps WHERE name = ?)"
             " AND status = 'finished' AND scorecard IS NOT NULL"
-            " AND json_extract(scorecard, '$.practise_next') IS NOT NULL"
+            f" AND {self._j('scorecard', 'practise_next')} IS NOT NULL"
             " ORDER BY started DESC, id DESC LIMIT 1", (rep,)).fetchone()
         return json.loads(r["scorecard"]) if r else None
 
@@ -793,11 +878,10 @@ class Store:
         """(rubric id, criterion id, name, score 0-1) of every graded criterion of the rep's
         finished sessions, oldest session first: read by SQLite, no scorecard decoded here."""
         return [tuple(r) for r in self.db.execute(
-            "SELECT s.rubric_id, json_extract(c.value, '$.id'), json_extract(c.value, '$.name'),"
-            " json_extract(c.value, '$.score')"
-            " FROM sessions s, json_each(s.scorecard, '$.criteria') c"
+            f"SELECT s.rubric_id, {self._CRITERION}"
+            f" FROM sessions s, {self._CRITERIA}"
             " WHERE s.rep_id = (SELECT id FROM reps WHERE name = ?) AND s.status = 'finished'"
-            " AND s.scorecard IS NOT NULL AND json_extract(c.value, '$.score') IS NOT NULL"
+            f" AND s.scorecard IS NOT NULL AND {self._j('c.value', 'score')} IS NOT NULL"
             " ORDER BY s.started, s.id, c.key", (rep,))]
 
     def session_starts(self, rep: str, *, status: str = "finished") -> list[str]:
@@ -809,7 +893,8 @@ class Store:
     def scenario_bests(self, rep: str) -> list[tuple[str, str, float | None, bool]]:
         """Per scenario the rep finished: (id, title, best score, objective ever reached)."""
         return [(r[0], r[1], r[2], bool(r[3])) for r in self.db.execute(
-            "SELECT scenario_id, max(scenario_title), max(score), max(outcome = 'won') FROM sessions"
+            "SELECT scenario_id, max(scenario_title), max(score),"
+            " max(CASE WHEN outcome = 'won' THEN 1 ELSE 0 END) FROM sessions"
             " WHERE rep_id = (SELECT id FROM reps WHERE name = ?) AND status = 'finished'"
             " GROUP BY scenario_id ORDER BY scenario_id", (rep,))]
 
@@ -826,9 +911,9 @@ class Store:
         args: list[Any] = []
         sql = self._period("SELECT s.scenario_id, s.difficulty, s.rubric_id, s.passed FROM sessions s"
                            " WHERE s.status = 'finished'", args, rep, since, until)
-        sql += (f" AND (s.scenario_id IN ({','.join('?' * len(scenarios))})"
-                f" OR s.rubric_id IN ({','.join('?' * len(rubrics))}))"
-                " ORDER BY s.started, s.id LIMIT ?")
+        named = [f"s.{column} IN ({','.join('?' * len(ids))})"  # never "IN ()": PostgreSQL refuses it
+                 for column, ids in (("scenario_id", scenarios), ("rubric_id", rubrics)) if ids]
+        sql += f" AND ({' OR '.join(named)}) ORDER BY s.started, s.id LIMIT ?"
         args += [*scenarios, *rubrics, limit]
         return [(r[0], r[1], r[2], None if r[3] is None else bool(r[3])) for r in self.db.execute(sql, args)]
 
@@ -856,8 +941,8 @@ class Store:
         args: list[Any] = []
         sql = self._period(
             "SELECT s.id, r.name, s.started, s.scenario_id, s.rubric_id, s.outcome, s.score, s.passed,"
-            " json_extract(s.scorecard, '$.graded_share'), json_extract(s.scorecard, '$.practise_next'),"
-            " json_extract(s.scorecard, '$.practise_name')"
+            f" {self._j('s.scorecard', 'graded_share', number=True)}, {self._j('s.scorecard', 'practise_next')},"
+            f" {self._j('s.scorecard', 'practise_name')}"
             " FROM sessions s JOIN reps r ON r.id = s.rep_id WHERE s.status = 'finished'", args, rep, since, until)
         sql += " ORDER BY s.started, s.id LIMIT ?"
         return [(*r[:7], None if r[7] is None else bool(r[7]), *r[8:])
@@ -870,9 +955,8 @@ class Store:
         session first, in the rubric's order, at most `limit` rows."""
         args: list[Any] = []
         sql = self._period(
-            "SELECT s.id, json_extract(c.value, '$.id'), json_extract(c.value, '$.name'),"
-            " json_extract(c.value, '$.score')"
-            " FROM sessions s, json_each(s.scorecard, '$.criteria') c"
+            f"SELECT s.id, {self._CRITERION}"
+            f" FROM sessions s, {self._CRITERIA}"
             " WHERE s.status = 'finished' AND s.scorecard IS NOT NULL", args, rep, since, until)
         sql += " ORDER BY s.started, s.id, c.key LIMIT ?"
         return [tuple(r) for r in self.db.execute(sql, (*args, limit))]

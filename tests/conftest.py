@@ -38,11 +38,67 @@ def lib():  # noqa: ANN201 - library.Library
     return library.load([library.shipped_folder()])
 
 
+@pytest.fixture(scope="session")
+def pg_cluster():  # noqa: ANN201 - pgserver.Cluster
+    """A throwaway PostgreSQL server for the whole run (initdb, pg_ctl on a free loopback port)."""
+    from . import pgserver
+
+    why = pgserver.unavailable()
+    if why:
+        if pgserver.REQUIRED:
+            pytest.fail(f"ROLEPLAY_REQUIRE_POSTGRES=1 but no PostgreSQL server can be started: {why}")
+        pytest.skip(f"no PostgreSQL server here for the shared-history tests: {why}")
+    cluster = pgserver.Cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which store a test runs on: every store test runs on both."""
+    return request.param
+
+
 @pytest.fixture
-def store(tmp_path: Path):  # noqa: ANN201 - store.Store
-    """A fresh practice history for one test."""
+def database_url(request: pytest.FixtureRequest, backend: str) -> str | None:
+    """The test's own new PostgreSQL database (None on SQLite)."""
+    if backend == "sqlite":
+        return None
+    cluster = request.getfixturevalue("pg_cluster")
+    return cluster.url(cluster.new_database())
+
+
+@pytest.fixture
+def open_history(tmp_path: Path, database_url: str | None):  # noqa: ANN201
+    """Opens the test's practice history (again, on each call), closed after the test."""
     from roleplay.store import Store
 
-    s = Store(tmp_path / "roleplay.db")
-    yield s
-    s.close()
+    opened = []
+
+    def open_() -> Store:
+        if database_url:
+            from roleplay.store_pg import PgStore
+
+            opened.append(PgStore(database_url))
+        else:
+            opened.append(Store(tmp_path / "roleplay.db"))
+        return opened[-1]
+
+    yield open_
+    for s in opened:
+        s.close()
+
+
+@pytest.fixture
+def history_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str | None) -> dict[str, str]:
+    """Points roleplay's commands (run here or in a child process) at the test's history."""
+    env = {"ROLEPLAY_DATABASE_URL": database_url} if database_url else {"ROLEPLAY_DATA_DIR": str(tmp_path)}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+@pytest.fixture
+def store(open_history):  # noqa: ANN001, ANN201 - store.Store
+    """A fresh practice history for one test, on SQLite and on PostgreSQL."""
+    return open_history()

@@ -40,6 +40,13 @@ SECOND = "What does a spoiled load cost you when it happens?"
 
 
 @pytest.fixture
+def backend() -> str:
+    """SQLite only: the screens call the same store methods either way, and those run on both
+    stores in the store, engine and team suites (tests/test_app_team.py drives the app on both)."""
+    return "sqlite"
+
+
+@pytest.fixture
 def lib() -> library.Library:
     return library.load([library.shipped_folder()])
 

@@ -54,6 +54,13 @@ class Clock:
 
 
 @pytest.fixture
+def backend() -> str:
+    """SQLite only: the screens draw the same from either store, and the store suite, the engine's
+    and the team tests run on both (tests/conftest.py)."""
+    return "sqlite"
+
+
+@pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     import time
 

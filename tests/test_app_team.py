@@ -154,7 +154,7 @@ async def test_hot_seat_two_reps_then_the_scoreboard(store: Store, lib: library.
     assert len({r.seed for r in rows}) == 1 and {r.team_id for r in rows} == {team.id}
     assert {t.author for t in store.turns(rows[0].id) if t.speaker == "rep"} == {"Ana"}
     assert {t.author for t in store.turns(rows[1].id) if t.speaker == "rep"} == {"Ben"}
-    exports = store.path.parent / "exports"
+    exports = app.local_folder() / "exports"
     md = next(exports.glob(f"team-{team.id}-*.md")).read_text()
     assert "| criterion | Ana | Ben |" in md and "Ana leads on" in md
     assert '"rep": "Ben"' in next(exports.glob(f"team-{team.id}-*.json")).read_text()

@@ -86,22 +86,40 @@ class Faulty:
         return getattr(self._db, name)
 
 
+def _fault(backend: str) -> tuple[Exception, str]:
+    """A write that fails the way each store's fails (a full disk; a dropped connection to the
+    team's server), and the words the rep must be told it in."""
+    if backend == "sqlite":
+        return sqlite3.OperationalError("database or disk is full"), "the disk is full"
+    import psycopg
+
+    return psycopg.OperationalError("server closed the connection unexpectedly"), "can't be reached"
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path):  # noqa: ANN201 - for what only a file can do (pages, PRAGMAs)
+    s = Store(tmp_path / "roleplay.db")
+    yield s
+    s.close()
+
+
 def _snapshot(session: Session) -> tuple:
     return (json.dumps(session.state.to_json(), sort_keys=True), session.pending,
             [(t.index, t.speaker, t.text) for t in session.turns], len(session.past))
 
 
-async def test_disk_full_while_saving_a_turn_is_a_sentence_and_changes_nothing(lib, store, tmp_path) -> None:
+async def test_disk_full_while_saving_a_turn_is_a_sentence_and_changes_nothing(lib, store, backend) -> None:
     session = Session.begin(Setup.from_library(lib, "price-objection", "easy"), store, store.rep("Ana"), seed=1)
     await say(session, LINES[0])
     before = _snapshot(session)
-    store.db = Faulty(store.db, "INSERT OR REPLACE INTO turns",
-                      sqlite3.OperationalError("database or disk is full"))
+    error, words = _fault(backend)
+    store.db = Faulty(store.db, "INSERT INTO turns", error)
     with pytest.raises(StoreError) as caught:
         await say(session, LINES[1])
     message = str(caught.value)
-    assert message.startswith("Your practice history can't be saved: the disk is full")
-    assert str(tmp_path / "roleplay.db") in message and "nothing you typed is lost" in message
+    assert message.startswith("Your practice history can't be saved:") and words in message
+    assert store.where in message and "nothing you typed is lost" in message
+    assert ":" + "@" not in message and (backend == "sqlite" or "postgresql://" in message)  # no password
     assert _snapshot(session) == before  # the state did not move on without its turn
     store.db = store.db._db
     events = await say(session, LINES[1])  # the same words, sent again once there is room
@@ -111,7 +129,8 @@ async def test_disk_full_while_saving_a_turn_is_a_sentence_and_changes_nothing(l
     assert [t for _, s, t in saved if s == "rep"] == LINES[:2]
 
 
-async def test_a_really_full_database_file_is_reported_and_rolled_back(lib, store) -> None:
+async def test_a_really_full_database_file_is_reported_and_rolled_back(lib, sqlite_store) -> None:
+    store = sqlite_store
     session = Session.begin(Setup.from_library(lib, "price-objection", "easy"), store, store.rep("Ana"), seed=1)
     # SQLite's own SQLITE_FULL: the file may not grow by a single page.
     pages = store.db.execute("PRAGMA page_count").fetchone()[0]
@@ -302,20 +321,21 @@ async def test_a_session_saved_with_its_past_inline_resumes_and_redoes(lib, stor
     assert len(store.past_states(session.id, MAX_REDO)) == 1
 
 
-async def test_disk_full_while_saving_the_buyers_reply_keeps_it_to_ask_for_again(lib, store) -> None:
+async def test_disk_full_while_saving_the_buyers_reply_keeps_it_to_ask_for_again(lib, store, backend) -> None:
     from roleplay.engine.session import BuyerTurnSaved
 
+    error, words = _fault(backend)
     session = Session.begin(Setup.from_library(lib, "price-objection", "easy"), store, store.rep("Ana"), seed=1)
     real = store.db
 
     class BuyerTurnFails(Faulty):
         def execute(self, sql: str, *args):  # noqa: ANN002, ANN201
             if "INTO turns" in sql and args and args[0][2] == "buyer":
-                raise sqlite3.OperationalError("database or disk is full")
+                raise error
             return real.execute(sql, *args)
 
     store.db = BuyerTurnFails(real, "never", RuntimeError())
-    with pytest.raises(StoreError, match="the disk is full"):
+    with pytest.raises(StoreError, match=words):
         await say(session, LINES[0])
     assert session.pending is not None  # the reply is still owed, not silently dropped
     assert [t.speaker for t in store.turns(session.id)] == ["buyer", "rep"]

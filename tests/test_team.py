@@ -235,11 +235,8 @@ async def test_a_session_is_kept_by_any_store_with_the_protocol_s_methods(lib, t
     real.close()
 
 
-async def test_a_tag_team_call_is_in_every_typist_s_history(lib, store, capsys, monkeypatch) -> None:
+async def test_a_tag_team_call_is_in_every_typist_s_history(lib, store, capsys, history_env) -> None:
     from roleplay.cli import main
-
-    assert store.path.name == "roleplay.db"
-    monkeypatch.setenv("ROLEPLAY_DATA_DIR", str(store.path.parent))
     solo = practice.open_session(OFFLINE, store, lib, "price-objection", "medium", ["Ben"])
     await say_all(solo, ACK)
     s = practice.open_session(OFFLINE, store, lib, "price-objection", "medium", ["Ana", "Ben", "Cleo"],

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from .. import catalog
 from ..errors import RoleplayError
 from ..settings import Settings
-from ..store import Rep, Store
+from ..store import Rep, Store, open_store
 from .commands import RoleplayCommands
 from .guard import Guarded
 
@@ -46,7 +46,7 @@ class RoleplayApp(Guarded, App[int]):
                  exit_after_paint: bool = False):
         super().__init__()
         self.settings = settings
-        self.store = store or Store(settings.database())
+        self.store = store or open_store(settings)
         self._lib = lib
         self.catalog: list[catalog.Row] | None = None
         """What home lists: saved rows until the library is read, then rows from it."""
@@ -67,8 +67,17 @@ class RoleplayApp(Guarded, App[int]):
             self.theme = theme
 
     # ---- the library: home paints from the saved catalogue, the files are read just after
+    def local_folder(self) -> Path:
+        """This machine's folder for what is not history (saved home rows, exports): beside the
+        history file, or the data folder when the history is the team's database."""
+        if isinstance(self.store.path, Path):
+            return self.store.path.parent
+        from ..settings import data_dir
+
+        return self.settings.data_dir or data_dir()
+
     def _catalog_file(self) -> Path:
-        return self.store.path.with_name("catalog.json")
+        return self.local_folder() / "catalog.json"
 
     @property
     def lib(self):  # noqa: ANN201 - library.Library
@@ -339,7 +348,7 @@ class RoleplayApp(Guarded, App[int]):
         row = self.store.session(session_id)
         if row is None:
             return None
-        return export_file(self.store, row, fmt, self.store.path.parent / "exports")
+        return export_file(self.store, row, fmt, self.local_folder() / "exports")
 
 
 def observer_key(session) -> str:  # noqa: ANN001 - engine Session

@@ -222,7 +222,7 @@ class TeamBoardScreen(Guarded, Screen):
         from ...errors import RoleplayError
 
         text = self.board.markdown() if fmt == "md" else json.dumps(self.board.to_json(), indent=2) + "\n"
-        path = self.app.store.path.parent / "exports" / f"team-{self.team_id}-{self.team.scenario_id}.{fmt}"
+        path = self.app.local_folder() / "exports" / f"team-{self.team_id}-{self.team.scenario_id}.{fmt}"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
