@@ -13,6 +13,16 @@ Timed, median of RUNS after a warm-up, all in this process against the same file
   + md/json/csv/html   build_report and then writing it in that format
   one rep    build_report(rep=...) for one rep of the 200
 
+Then the same on PostgreSQL (roleplay/store_pg.py): a throwaway local server (tests/pgserver.py,
+Cluster(durable=True), the server defaults) on 127.0.0.1, a fresh database set up by PgStore,
+the filled SQLite rows copied into it table by table with COPY (each session's owner set to a
+login per rep, as a team's rows have), then VACUUM ANALYZE (as autovacuum would soon after a
+bulk load). The same lines are printed, with PostgreSQL's own baseline (the same SELECT through
+the PgStore's connection), first connected as the database's owner (a superuser: row-level
+security does not apply), then as a login in the roleplay_manager role (who reads the whole
+team's history through row-level security, as a team's manager does; baseline and build only).
+If no PostgreSQL server can be started here, the reason is printed and SQLite alone is run.
+
     python bench/report_speed.py [RUNS] [REPS] [SESSIONS_PER_REP]
 """
 
@@ -105,6 +115,52 @@ def timed(fn, runs: int) -> float:  # noqa: ANN001
     return statistics.median(times) * 1000
 
 
+TABLES = ("reps", "teams", "sessions", "turns", "grades", "past_states", "marks", "plans", "prefs")
+
+
+def copy_to_pg(store: Store, url: str) -> tuple[Store, float]:
+    """A PgStore at `url` (a new, empty database) holding every row of the SQLite `store`."""
+    from roleplay.store_pg import PgStore
+
+    t0 = time.perf_counter()
+    pg = PgStore(url)  # sets the database up: the schema, roles, policies
+    raw = pg.db.raw
+    for table in TABLES:
+        cols = [r[1] for r in store.db.execute(f"PRAGMA table_info({table})")]
+        # The owner is the login that wrote the row (NULL on SQLite): one login per rep here.
+        # Tables without a rep keep PostgreSQL's default for it (the login copying them).
+        picks = [("'rep_' || rep_id" if "rep_id" in cols else None) if c == "owner" else c for c in cols]
+        names = [c for c, p in zip(cols, picks, strict=True) if p is not None]
+        picks = [p for p in picks if p is not None]
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in store.db.execute(f"SELECT {', '.join(picks)} FROM {table}"):
+                copy.write_row(tuple(row))
+    for table in ("reps", "marks"):  # rows copied with their ids: the identity goes on after them
+        raw.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false)"
+                    f" FROM {table}")
+    raw.execute("VACUUM ANALYZE")
+    return pg, time.perf_counter() - t0
+
+
+def bench(store: Store, lib, runs: int, *, every_format: bool = True) -> None:  # noqa: ANN001
+    """The timed lines for one store (each against that store's own baseline)."""
+    def baseline() -> None:
+        store.db.execute("SELECT s.* FROM sessions s WHERE s.status = 'finished'").fetchall()
+
+    base = timed(baseline, runs)
+    build = timed(lambda: report.build_report(store, lib, team=True), runs)
+    print(f"  baseline: read the sessions' rows alone  {base:8.1f} ms")
+    print(f"  build_report, team                      {build:8.1f} ms  ({build / base:.1f}x baseline)")
+    if every_format:
+        for fmt in report.FORMATS:
+            ms = timed(lambda fmt=fmt: report.build_report(store, lib, team=True).text(fmt), runs)
+            print(f"  build + {fmt:<4}                           {ms:8.1f} ms  ({ms / base:.1f}x baseline)")
+    one = timed(lambda: report.build_report(store, lib, rep="Rep 100"), runs)
+    print(f"  build_report, one rep                   {one:8.1f} ms")
+    r = report.build_report(store, lib, team=True)
+    print(f"  the report: {len(r.reps)} reps, {r.sessions:,} sessions, html {len(r.html()) / 1e6:.1f} MB")
+
+
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     reps = int(sys.argv[2]) if len(sys.argv) > 2 else 200
@@ -116,22 +172,45 @@ def main() -> None:
         size = (Path(folder) / "roleplay.db").stat().st_size
         print(f"{reps} reps x {per_rep} sessions: {count:,} finished sessions, {size / 1e6:.1f} MB "
               f"(filled in {filled:.1f} s); median of {runs} runs after a warm-up")
-
-        def baseline() -> None:
-            store.db.execute("SELECT s.* FROM sessions s WHERE s.status = 'finished'").fetchall()
-
-        base = timed(baseline, runs)
-        build = timed(lambda: report.build_report(store, lib, team=True), runs)
-        print(f"  baseline: read the sessions' rows alone  {base:8.1f} ms")
-        print(f"  build_report, team                      {build:8.1f} ms  ({build / base:.1f}x baseline)")
-        for fmt in report.FORMATS:
-            ms = timed(lambda fmt=fmt: report.build_report(store, lib, team=True).text(fmt), runs)
-            print(f"  build + {fmt:<4}                           {ms:8.1f} ms  ({ms / base:.1f}x baseline)")
-        one = timed(lambda: report.build_report(store, lib, rep="Rep 100"), runs)
-        print(f"  build_report, one rep                   {one:8.1f} ms")
-        r = report.build_report(store, lib, team=True)
-        print(f"  the report: {len(r.reps)} reps, {r.sessions:,} sessions, html {len(r.html()) / 1e6:.1f} MB")
+        print("SQLite (a temp file, WAL)")
+        bench(store, lib, runs)
+        pg_bench(store, lib, runs)
         store.close()
+
+
+def pg_bench(store: Store, lib, runs: int) -> None:  # noqa: ANN001
+    from tests import pgserver
+
+    why_not = pgserver.unavailable()
+    cluster = None
+    if why_not is None:
+        try:
+            cluster = pgserver.Cluster(durable=True)
+        except RuntimeError as exc:
+            why_not = f"the server did not start ({' '.join(str(exc).split())[:300]})"
+    if cluster is None:
+        print(f"PostgreSQL not run: {why_not}")
+        return
+    try:
+        from roleplay.store_pg import MANAGER_ROLE, PgStore
+
+        database = cluster.new_database("report")
+        pg, copied = copy_to_pg(store, cluster.url(database))
+        version = pg.db.execute("SHOW server_version").fetchone()[0]
+        size = pg.db.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        count = pg.db.execute("SELECT count(*) FROM sessions WHERE status = 'finished'").fetchone()[0]
+        print(f"PostgreSQL {version} (a local server on 127.0.0.1, server defaults): the same {count:,} sessions, "
+              f"{size / 1e6:.1f} MB (copied from the SQLite file in {copied:.1f} s, then VACUUM ANALYZE)")
+        print(f"  as the database's owner ({pg.login}, a superuser: row-level security does not apply)")
+        bench(pg, lib, runs)
+        pg.close()
+        password = cluster.new_login("report_manager", MANAGER_ROLE)
+        manager = PgStore(cluster.url(database, user="report_manager", password=password))
+        print("  as a manager's login (member of roleplay_manager: reads every rep's rows through row-level security)")
+        bench(manager, lib, runs, every_format=False)
+        manager.close()
+    finally:
+        cluster.stop()
 
 
 if __name__ == "__main__":

@@ -187,8 +187,11 @@ class PgStore(Store):
         if self._version() == VERSION:
             return
         try:
+            # The lock is taken before the transaction starts, not inside it: a transaction's start
+            # is when the server catches up on tables another rep has just created (a lock taken
+            # mid-transaction would leave this one believing they are still missing).
+            self.db.execute(f"SELECT pg_advisory_lock({_LOCK})")
             with self._tx():
-                self.db.execute(f"SELECT pg_advisory_xact_lock({_LOCK})")
                 version = self._version()  # read under the lock: another rep may have just done it
                 if version > VERSION:
                     raise StoreError(
@@ -205,14 +208,19 @@ class PgStore(Store):
                 self.db.execute("DELETE FROM roleplay_schema")
                 self.db.execute(f"INSERT INTO roleplay_schema(version) VALUES ({VERSION})")
                 self._grant()
+        except psycopg.Error as exc:
+            raise self._failure(exc, saving=False) from exc
         except StoreError as exc:
             if isinstance(exc.__cause__, pg_errors.InsufficientPrivilege):
                 raise StoreError(
                     f"The team's practice history at {self.where} needs setting up or upgrading (database format "
                     f"{self._version()} to {VERSION}), and your login ({self.login}) may not change it.",
                     hint="Ask whoever runs the database to open roleplay once with its owner's login "
-                         "(roleplay database --upgrade); nothing was changed.") from exc
+                         "(roleplay history will do); nothing was changed.") from exc
             raise
+        finally:
+            if not self.db.raw.closed:
+                self.db.execute(f"SELECT pg_advisory_unlock({_LOCK})")
 
     def _grant(self) -> None:
         roles = f"{REP_ROLE}, {MANAGER_ROLE}"
@@ -228,18 +236,18 @@ class PgStore(Store):
         return '"' + name.replace('"', '""') + '"'
 
     def _failure(self, exc: BaseException, *, saving: bool) -> StoreError:
-        what = "Your practice history can't be saved" if saving else "The team's practice history can't be opened"
+        what = (f"Your practice history can't be saved to the team's database at {self.where}" if saving
+                else f"The team's practice history at {self.where} can't be opened")
         kept = " nothing you typed is lost." if saving else " nothing was changed."
         detail = " ".join(str(getattr(exc, "diag", None) and exc.diag.message_primary or exc).split())[:300]
         if isinstance(exc, pg_errors.InsufficientPrivilege):
-            return StoreError(f"{what}: your login ({getattr(self, 'login', '?')}) is not allowed to do this "
-                              f"at {self.where} ({detail}).",
+            return StoreError(f"{what}: your login ({getattr(self, 'login', '?')}) is not allowed to ({detail}).",
                               hint="Ask whoever runs the database to grant your login the roleplay_rep role;" + kept)
         if isinstance(exc, psycopg.OperationalError):
-            return StoreError(f"{what}: the team's database at {self.where} can't be reached ({detail}).",
+            return StoreError(f"{what}: the server can't be reached or refused the login ({detail}).",
                               hint="Check database_url (or ROLEPLAY_DATABASE_URL), your login and the network, "
                                    "then try again;" + kept)
-        return StoreError(f"{what}: the database at {self.where} refused it ({detail}).",
+        return StoreError(f"{what}: the server refused it ({detail}).",
                           hint="Tell whoever runs the database;" + kept)
 
     def close(self) -> None:

@@ -11,7 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-from roleplay.store import Store
 
 from .conftest import ROOT
 
@@ -117,7 +116,8 @@ def test_doctor_explains_offline_and_how_to_connect(tmp_path: Path) -> None:
     assert "OFFLINE" in proc.stdout and "ROLEPLAY_MODEL" in proc.stdout and "--model" in proc.stdout
 
 
-def test_sigkill_mid_session_loses_no_committed_turn_and_resumes(tmp_path: Path) -> None:
+def test_sigkill_mid_session_loses_no_committed_turn_and_resumes(tmp_path: Path, history_env, open_history) -> None:
+    # on the SQLite file and on the team's PostgreSQL database (history_env points the commands at it)
     proc = subprocess.Popen(
         [sys.executable, "-m", "roleplay", "practice", "price-objection", "--plain", "--offline",
          "--rep", "Ana", "--seed", "2"],
@@ -153,7 +153,7 @@ def test_sigkill_mid_session_loses_no_committed_turn_and_resumes(tmp_path: Path)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
     assert session_id and seen_replies == 3
-    store = Store(db(tmp_path))
+    store = open_history()
     turns = store.turns(session_id)
     assert [t.speaker for t in turns] == ["buyer", "rep", "buyer", "rep", "buyer"]
     assert turns[3].text == lines[1]
@@ -162,7 +162,7 @@ def test_sigkill_mid_session_loses_no_committed_turn_and_resumes(tmp_path: Path)
     resumed = run(tmp_path, "practice", "--resume", session_id, "--plain",
                   stdin="How is MedCo reacting to the two incidents?\n/end\n")
     assert resumed.returncode == 0, resumed.stderr
-    store = Store(db(tmp_path))
+    store = open_history()
     turns = store.turns(session_id)
     assert len(turns) == 7 and turns[5].text.startswith("How is MedCo")
     assert store.session(session_id).status == "finished"

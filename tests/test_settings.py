@@ -86,3 +86,29 @@ def test_starting_the_app_does_not_import_pydantic_or_yaml() -> None:
             "print(sorted(m for m in ('pydantic', 'yaml', 'litellm') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_a_team_database_is_one_setting_and_its_password_is_never_shown(monkeypatch, tmp_path, capsys) -> None:  # noqa: ANN001
+    from roleplay.cli import main
+
+    monkeypatch.setenv("ROLEPLAY_DATABASE_URL", "postgresql://ana:s3cret@db.example.com:5433/roleplay")
+    s = load_settings()
+    assert s.database_url == "postgresql://ana:s3cret@db.example.com:5433/roleplay"
+    assert s.history_place() == "postgresql://ana@db.example.com:5433/roleplay"
+    monkeypatch.setenv("ROLEPLAY_DATABASE_URL", "")
+    assert load_settings().database_url is None  # set empty: the SQLite file again
+    monkeypatch.setenv("ROLEPLAY_DATABASE_URL", "mysql://ana:s3cret@db/roleplay")
+    assert main(["history"]) == 1
+    err = capsys.readouterr().err
+    assert "database_url" in err and "should be a PostgreSQL URL" in err and "ROLEPLAY_DATABASE_URL" in err
+    assert "s3cret" not in err and "Traceback" not in err
+
+
+def test_starting_on_sqlite_never_imports_the_postgresql_driver(tmp_path) -> None:  # noqa: ANN001
+    import subprocess
+    import sys
+
+    code = ("import sys; from roleplay.settings import Settings; from roleplay.store import open_store; "
+            f"open_store(Settings(data_dir={str(tmp_path)!r})).close(); print('psycopg' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr

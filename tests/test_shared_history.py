@@ -1,0 +1,186 @@
+"""A team's shared history on PostgreSQL, with real logins: a rep's login reads and writes only
+its own sessions (their turns, grades, marks, plans and remembered choices), whatever SQL it
+writes by hand; a manager's login reads the whole team's and changes none of it. The database
+is set up by its owner; a rep's login can't set it up, and is told so in a sentence."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+
+import psycopg
+import pytest
+from psycopg import errors as pg_errors
+
+from roleplay import practice
+from roleplay.errors import StoreError
+from roleplay.settings import Settings
+from roleplay.store_pg import MANAGER_ROLE, REP_ROLE, PgStore
+
+OFFLINE = Settings(offline=True)
+ACK = "That's a fair reaction. What are you comparing it to?"
+COST = "What does a spoiled load cost you when it happens?"
+
+
+class Team:
+    def __init__(self, cluster, database: str):  # noqa: ANN001 - pgserver.Cluster
+        self.cluster, self.database = cluster, database
+        self.login: dict[str, str] = {}
+        self.url: dict[str, str] = {}
+
+    def add(self, who: str, *roles: str) -> str:
+        login = f"{who}_{self.database}"  # logins are the server's, not the database's: one per test
+        password = self.cluster.new_login(login, *roles)
+        self.login[who], self.url[who] = login, self.cluster.url(self.database, login, password)
+        return self.url[who]
+
+    def sql(self, who: str) -> psycopg.Connection:
+        """A bare connection as `who`: hand-written SQL, no roleplay in between."""
+        return psycopg.connect(self.url[who], autocommit=True)
+
+
+@pytest.fixture
+def team(pg_cluster, lib) -> Team:  # noqa: ANN001
+    t = Team(pg_cluster, pg_cluster.new_database("team"))
+    PgStore(pg_cluster.url(t.database)).close()  # the database's owner sets it up, once
+    t.add("ana", REP_ROLE)
+    t.add("ben", REP_ROLE)
+    t.add("maya", MANAGER_ROLE)
+    return t
+
+
+def practise(url: str, lib, rep: str, lines: list[str], *, mark: bool = False) -> str:  # noqa: ANN001
+    store = PgStore(url)
+    try:
+        s = practice.open_session(OFFLINE, store, lib, "price-objection", "medium", [rep])
+
+        async def go() -> None:
+            for line in lines:
+                [e async for e in s.say(line)]
+            await s.end()
+
+        asyncio.run(go())
+        store.set_pref("rep", rep)
+        store.save_plan(s.rep, "price-objection", {"objective": f"{rep}'s own plan"})
+        if mark:
+            store.add_mark(s.id, 1, "good", note=f"{rep} marked")
+        return s.id
+    finally:
+        store.close()
+
+
+def test_a_rep_s_login_reads_and_writes_only_its_own_sessions(team, lib) -> None:  # noqa: ANN001
+    ana_call = practise(team.url["ana"], lib, "Ana", [ACK, COST], mark=True)
+    ben_call = practise(team.url["ben"], lib, "Ben", [ACK], mark=True)
+
+    ben = PgStore(team.url["ben"])
+    assert [r.id for r in ben.sessions()] == [ben_call]
+    assert ben.session(ana_call) is None and ben.session(ana_call[:10]) is None
+    assert ben.turns(ana_call) == [] and ben.marks(ana_call) == [] and ben.call_grades(ana_call) == []
+    assert ben.count_sessions() == 1 and ben.count_sessions("Ana") == 0
+    assert ben.report_sessions() and {r[1] for r in ben.report_sessions()} == {"Ben"}
+    assert ben.pref("rep") == "Ben"  # Ana's remembered choice is hers
+    assert not ben.is_manager()
+    own_turns = len(ben.turns(ben_call))
+    ben.close()
+
+    with team.sql("ben") as db:
+        def count(sql: str) -> int:
+            return db.execute(sql, (ana_call,)).fetchone()[0]
+
+        for table in ("turns", "grades", "past_states", "marks"):
+            assert count(f"SELECT count(*) FROM {table} WHERE session_id = %s") == 0, table
+        assert count("SELECT count(*) FROM sessions WHERE id = %s") == 0
+        assert db.execute("SELECT count(*) FROM turns").fetchone()[0] == own_turns == 3
+        assert {r[0] for r in db.execute("SELECT value FROM prefs")} == {"Ben"}
+        assert db.execute("SELECT count(*) FROM plans").fetchone()[0] == 1
+        assert db.execute("SELECT count(*) FROM teams").fetchone()[0] == 0
+        # changing or deleting a colleague's rows touches nothing
+        assert db.execute("UPDATE sessions SET score = 100 WHERE id = %s", (ana_call,)).rowcount == 0
+        assert db.execute("UPDATE turns SET text = 'x' WHERE session_id = %s", (ana_call,)).rowcount == 0
+        assert db.execute("DELETE FROM grades WHERE session_id = %s", (ana_call,)).rowcount == 0
+        # writing into a colleague's session, or a session in their name, is refused
+        with pytest.raises(pg_errors.InsufficientPrivilege, match="row-level security"):
+            db.execute("INSERT INTO turns(session_id, idx, speaker, text, created) VALUES (%s, 99, 'rep', 'x', '')",
+                       (ana_call,))
+        with pytest.raises(pg_errors.InsufficientPrivilege, match="row-level security"):
+            db.execute("UPDATE sessions SET owner = %s WHERE id = %s", (team.login["ana"], ben_call))
+        with pytest.raises(pg_errors.InsufficientPrivilege, match="row-level security"):
+            db.execute("INSERT INTO sessions(id, rep_id, scenario_id, scenario_title, rubric_id, difficulty, buyer,"
+                       " judge, seed, started, owner) SELECT 'forged', rep_id, scenario_id, scenario_title, rubric_id,"
+                       " difficulty, buyer, judge, seed, started, %s FROM sessions", (team.login["ana"],))
+        # nor can the rules be switched off, or the colleague's login borrowed
+        with pytest.raises(pg_errors.InsufficientPrivilege):
+            db.execute("ALTER TABLE turns DISABLE ROW LEVEL SECURITY")
+        with pytest.raises(pg_errors.InsufficientPrivilege):
+            db.execute(f'SET ROLE "{team.login["ana"]}"')
+        with pytest.raises(pg_errors.InsufficientPrivilege):
+            db.execute(f"SET ROLE {MANAGER_ROLE}")
+
+    with team.sql("ana") as db:  # and all of Ana's is still there, as she left it
+        assert db.execute("SELECT score FROM sessions WHERE id = %s", (ana_call,)).fetchone()[0] != 100
+        assert db.execute("SELECT count(*) FROM turns WHERE session_id = %s", (ana_call,)).fetchone()[0] == 5
+        assert db.execute("SELECT count(*) FROM sessions").fetchone()[0] == 1
+
+
+def test_a_manager_s_login_reads_the_team_and_changes_none_of_it(team, lib) -> None:  # noqa: ANN001
+    ana_call = practise(team.url["ana"], lib, "Ana", [ACK, COST], mark=True)
+    ben_call = practise(team.url["ben"], lib, "Ben", [ACK])
+
+    maya = PgStore(team.url["maya"])
+    assert maya.is_manager()
+    assert {r.id for r in maya.sessions()} == {ana_call, ben_call}
+    assert [t.text for t in maya.turns(ana_call) if t.speaker == "rep"] == [ACK, COST]
+    assert [m.note for m in maya.marks(ana_call)] == ["Ana marked"]
+    assert {r[1] for r in maya.report_sessions()} == {"Ana", "Ben"}
+    assert maya.pref("rep") is None  # a rep's remembered choices (and the words of a paused call) stay theirs
+    maya.close()
+
+    with team.sql("maya") as db:
+        assert db.execute("SELECT count(*) FROM turns").fetchone()[0] == 5 + 3
+        assert db.execute("SELECT count(*) FROM prefs").fetchone()[0] == 0
+        assert db.execute("UPDATE turns SET text = 'x' WHERE session_id = %s", (ana_call,)).rowcount == 0
+        assert db.execute("DELETE FROM sessions WHERE id = %s", (ben_call,)).rowcount == 0
+        assert db.execute("UPDATE marks SET note = 'x'").rowcount == 0
+
+    # the team report, run on the manager's login, has every rep
+    env = {"ROLEPLAY_DATABASE_URL": team.url["maya"], "PATH": "/usr/bin:/bin", "HOME": "/tmp"}
+    out = subprocess.run([sys.executable, "-m", "roleplay", "report", "--team", "--format", "csv"],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "Ana" in out.stdout and "Ben" in out.stdout
+
+
+def test_a_login_without_the_rep_role_is_told_in_a_sentence(team, lib) -> None:  # noqa: ANN001
+    url = team.add("stranger")
+    with pytest.raises(StoreError) as caught:
+        practise(url, lib, "Sam", [ACK])
+    message = str(caught.value)
+    assert f"your login ({team.login['stranger']}) is not allowed" in message
+    assert "roleplay_rep" in caught.value.hint and "password" not in message
+    env = {"ROLEPLAY_DATABASE_URL": url, "PATH": "/usr/bin:/bin", "HOME": "/tmp"}
+    out = subprocess.run([sys.executable, "-m", "roleplay", "history"], capture_output=True, text=True, env=env,
+                         timeout=60)
+    assert out.returncode == 1 and "Traceback" not in out.stderr and "is not allowed" in out.stderr
+
+
+def test_a_rep_s_login_cannot_set_up_a_new_database_and_says_who_can(pg_cluster) -> None:  # noqa: ANN001
+    team = Team(pg_cluster, pg_cluster.new_database("fresh"))
+    PgStore(pg_cluster.url(team.database)).close()  # creates the roles if this is the first database
+    fresh = pg_cluster.new_database("fresh")
+    url = team.add("ana", REP_ROLE).rsplit("/", 1)[0] + "/" + fresh
+    with pytest.raises(StoreError) as caught:
+        PgStore(url)
+    assert "needs setting up" in str(caught.value) and team.login["ana"] in str(caught.value)
+    assert "owner" in caught.value.hint
+
+
+def test_a_wrong_password_or_no_server_is_a_sentence(pg_cluster) -> None:  # noqa: ANN001
+    bad = pg_cluster.url("postgres", password="wrong")
+    with pytest.raises(StoreError) as caught:
+        PgStore(bad)
+    assert "can't be opened" in str(caught.value) and "password authentication failed" in str(caught.value)
+    assert "wrong" not in str(caught.value)  # the password is never repeated back
+    with pytest.raises(StoreError, match="can't be reached"):
+        PgStore("postgresql://ana:secret@127.0.0.1:1/roleplay")
