@@ -760,13 +760,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=["scenario", "rubric", "persona", "drill"])
     p.set_defaults(func=cmd_schema)
     # Commands for the managers who write scenarios, each registered by the module that holds it.
-    from . import authoring, drills, firmness, preview, report
+    from . import authoring, database, drills, firmness, preview, report
 
     authoring.register(sub)
     firmness.register(sub)
     preview.register(sub)
     drills.register(sub)
     report.register(sub)
+    database.register(sub)
     return parser
 
 

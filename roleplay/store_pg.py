@@ -177,6 +177,12 @@ class PgStore(Store):
         """Whether this login reads the whole team's history."""
         return bool(self.db.execute(f"SELECT {_MANAGER}").fetchone()[0])
 
+    def owns_database(self) -> bool:
+        """Whether row-level security passes this login by (the tables' owner, or a superuser)."""
+        return bool(self.db.execute(
+            "SELECT r.rolsuper OR r.rolbypassrls OR c.relowner = r.oid FROM pg_roles r, pg_class c"
+            " WHERE r.rolname = current_user AND c.oid = 'sessions'::regclass").fetchone()[0])
+
     def _version(self) -> int:
         if self.db.execute("SELECT to_regclass('roleplay_schema')").fetchone()[0] is None:
             return 0

@@ -184,3 +184,49 @@ def test_a_wrong_password_or_no_server_is_a_sentence(pg_cluster) -> None:  # noq
     assert "wrong" not in str(caught.value)  # the password is never repeated back
     with pytest.raises(StoreError, match="can't be reached"):
         PgStore("postgresql://ana:secret@127.0.0.1:1/roleplay")
+
+
+def test_whoever_runs_the_database_adds_a_login_per_rep_and_manager(pg_cluster, lib, monkeypatch, capsys) -> None:  # noqa: ANN001
+    from roleplay.cli import main
+
+    database = pg_cluster.new_database("setup")
+    monkeypatch.setenv("ROLEPLAY_DATABASE_URL", pg_cluster.url(database))
+    assert main(["database"]) == 0
+    assert "Your login: roleplay_admin, the database's owner" in capsys.readouterr().out
+    rep, manager = f"ana.{database}", f"maya.{database}"
+    assert main(["database", "--add-rep", rep]) == 0
+    out = capsys.readouterr().out
+    assert f"Created the login {rep} as a rep" in out and "shown only now" in out
+    rep_url = out.split("ROLEPLAY_DATABASE_URL=")[1].strip()
+    assert main(["database", "--add-manager", manager]) == 0
+    manager_url = capsys.readouterr().out.split("ROLEPLAY_DATABASE_URL=")[1].strip()
+    assert main(["database", "--add-rep", rep]) == 0  # again: nothing new, the password kept
+    assert "password is unchanged" in capsys.readouterr().out
+
+    practise(rep_url, lib, "Ana", [ACK])
+    monkeypatch.setenv("ROLEPLAY_DATABASE_URL", rep_url)
+    assert main(["database"]) == 0
+    out = capsys.readouterr().out
+    assert f"Your login: {rep}, a rep" in out and "Sessions you can see: 1 (1 rep)" in out
+    assert main(["database", "--add-rep", "ben"]) == 1
+    assert f"Your login ({rep}) may not create logins" in capsys.readouterr().err
+    assert main(["report", "--team", "--format", "csv"]) == 0
+    assert f"your login ({rep}) sees only the sessions practised on it" in capsys.readouterr().err
+    monkeypatch.setenv("ROLEPLAY_DATABASE_URL", manager_url)
+    assert main(["database"]) == 0
+    out = capsys.readouterr().out
+    assert f"Your login: {manager}, a manager" in out and "Sessions you can see: 1" in out
+    assert main(["database", "--add-rep", "Not A Login"]) == 1
+    assert "can't be a login" in capsys.readouterr().err
+
+
+def test_database_on_this_machine_s_file_says_where_and_how_to_share(monkeypatch, capsys, tmp_path) -> None:  # noqa: ANN001
+    from roleplay.cli import main
+
+    monkeypatch.setenv("ROLEPLAY_DATA_DIR", str(tmp_path))
+    assert main(["database"]) == 0
+    out = capsys.readouterr().out
+    assert f"Practice history: {tmp_path / 'roleplay.db'} (this machine's file, format 8)" in out
+    assert "database_url" in out
+    assert main(["database", "--add-rep", "ana"]) == 1
+    assert "are for a team's PostgreSQL database" in capsys.readouterr().err
