@@ -66,3 +66,34 @@ async def test_a_rate_limit_from_the_gateway_is_said_as_one(lib, store, gateway)
     events = [e async for e in s.say("That's a fair reaction. What are you comparing it to?")]
     failed = [e for e in events if isinstance(e, ReplyFailed)]
     assert failed and "busy (rate limit)" in failed[0].message
+
+
+async def test_a_gateway_rate_limit_that_outlasts_the_turn_is_said_at_once(lib, store, gateway) -> None:
+    # A LiteLLM proxy passes the provider's wait as `llm_provider-retry-after` (no plain retry-after):
+    # a limit that lasts beyond the turn's deadline is said now, not retried into until the deadline.
+    import time
+
+    for _ in range(5):
+        gateway.buyer.append(lambda request: httpx.Response(
+            429, headers={"llm_provider-retry-after": "60"},
+            json={"error": {"message": "litellm.RateLimitError: Model rate limit exceeded. RPM limit=1, current usage=2",
+                            "type": "throttling_error", "param": None, "code": "429"}}))
+    s = practice.open_session(settings().replace(retries=4, turn_deadline=8), store, lib, "price-objection",
+                              "medium", ["Ana"])
+    started = time.monotonic()
+    events = [e async for e in s.say("That's a fair reaction. What are you comparing it to?")]
+    assert time.monotonic() - started < 3
+    assert len(gateway.buyer_calls) == 1
+    failed = [e for e in events if isinstance(e, ReplyFailed)]
+    assert failed and "rate limit" in failed[0].message, failed
+    assert s.awaiting_reply
+
+
+async def test_the_proxy_s_crossed_budget_refusal_is_a_budget_refusal(lib, store, gateway) -> None:
+    gateway.buyer.append(_refusal(429, "No deployments available - crossed budget: for model_name: team-capped",
+                                  "internal_server_error"))
+    s = practice.open_session(settings().replace(retries=3), store, lib, "price-objection", "medium", ["Ana"])
+    events = [e async for e in s.say("That's a fair reaction. What are you comparing it to?")]
+    failed = [e for e in events if isinstance(e, ReplyFailed)]
+    assert failed and "budget is used up" in failed[0].message
+    assert len(gateway.buyer_calls) == 1

@@ -133,7 +133,8 @@ def _retry_after(exc: BaseException) -> float | None:
     for headers in (getattr(exc, "litellm_response_headers", None),
                     getattr(getattr(exc, "response", None), "headers", None)):
         if headers is not None and hasattr(headers, "get"):
-            value = headers.get("retry-after") or value
+            # a LiteLLM proxy passes its provider's wait on as llm_provider-retry-after
+            value = headers.get("retry-after") or headers.get("llm_provider-retry-after") or value
     if value is None:
         return None
     try:
@@ -199,7 +200,7 @@ def classify(exc: BaseException, where: str = "") -> ProviderError:
     return ProviderError(f"The model call failed: {type(exc).__name__}.", kind="unknown")
 
 
-_BUDGET = re.compile(r"budget[_ ]exceeded|exceeded (?:the |your )?budget|budget has been exceeded|"
+_BUDGET = re.compile(r"budget[_ ]exceeded|exceeded (?:the |your )?budget|budget has been exceeded|crossed budget|"
                      r"max[_ ]budget", re.IGNORECASE)
 _REFUSED = re.compile(r"connection refused|errno 111|connect call failed|actively refused|errno 61\b",
                       re.IGNORECASE)
