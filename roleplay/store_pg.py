@@ -105,8 +105,8 @@ def _rows(cursor: psycopg.Cursor) -> Any:
 class _Connection:
     """psycopg behind the few calls the store makes of sqlite3 (`?` placeholders included).
 
-    A connection the network dropped is made again before the next transaction starts, so a
-    rep whose save failed can simply try again."""
+    A connection the network (or the server) dropped is made again at the next statement: the
+    write that met the drop is reported and kept by the caller, and simply trying again works."""
 
     def __init__(self, url: str):
         self.url = url
@@ -120,8 +120,12 @@ class _Connection:
     def _sql(sql: str) -> str:
         return sql.replace("%", "%%").replace("?", "%s")
 
-    def execute(self, sql: str, args: Any = ()) -> psycopg.Cursor:
-        if sql == "BEGIN" and (self.raw.closed or self.raw.broken):
+    def execute(self, sql: str, args: Any = ()) -> psycopg.Cursor | None:
+        if self.raw.closed or self.raw.broken:
+            if sql == "ROLLBACK":
+                return None  # the transaction went with the connection
+            # Safe at any statement: a transaction cut off by the drop has already failed (and been
+            # reported) at the statement that met it, so this one starts afresh.
             self.raw = self._connect()
         if not args:
             return self.raw.execute(sql)

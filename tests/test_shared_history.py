@@ -230,3 +230,28 @@ def test_database_on_this_machine_s_file_says_where_and_how_to_share(monkeypatch
     assert "database_url" in out
     assert main(["database", "--add-rep", "ana"]) == 1
     assert "are for a team's PostgreSQL database" in capsys.readouterr().err
+
+
+async def test_a_dropped_connection_is_said_and_the_next_try_connects_again(pg_cluster, lib) -> None:  # noqa: ANN001
+    from roleplay.engine.session import RepTurnSaved
+
+    store = PgStore(pg_cluster.url(pg_cluster.new_database("drop")))
+    s = practice.open_session(OFFLINE, store, lib, "price-objection", "medium", ["Ana"])
+
+    def drop() -> None:
+        with pg_cluster.admin() as db:
+            db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'roleplay'")
+
+    drop()
+    with pytest.raises(StoreError) as caught:
+        [e async for e in s.say(ACK)]
+    assert "can't be saved to the team's database" in str(caught.value)
+    assert "nothing you typed is lost" in caught.value.hint
+    events = [e async for e in s.say(ACK)]  # the same words again: a new connection, saved
+    assert any(isinstance(e, RepTurnSaved) for e in events)
+    drop()
+    with pytest.raises(StoreError, match="can't be opened"):
+        store.sessions()  # a read that meets the drop is said too...
+    assert [r.id for r in store.sessions()] == [s.id]  # ...and the next one connects again
+    assert [t.text for t in store.turns(s.id) if t.speaker == "rep"] == [ACK]
+    store.close()
