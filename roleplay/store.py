@@ -375,6 +375,11 @@ def _guarded(method):  # noqa: ANN001, ANN202
         try:
             return method(self, *args, **kwargs)
         except self._ERRORS as exc:
+            if not self._reconnected():
+                raise self._failure(exc, saving=False) from exc
+        try:  # a read is safe to make again once the connection it lost is back
+            return method(self, *args, **kwargs)
+        except self._ERRORS as exc:
             raise self._failure(exc, saving=False) from exc
     return wrapper
 
@@ -421,6 +426,10 @@ class Store:
 
     def _failure(self, exc: BaseException, *, saving: bool) -> StoreError:
         return _failure(self.path, exc, saving=saving)
+
+    def _reconnected(self) -> bool:
+        """Whether a connection that was lost has just been made again (a file is never lost)."""
+        return False
 
     @property
     def where(self) -> str:

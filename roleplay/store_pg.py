@@ -181,6 +181,15 @@ class PgStore(Store):
         """Whether this login reads the whole team's history."""
         return bool(self.db.execute(f"SELECT {_MANAGER}").fetchone()[0])
 
+    def _reconnected(self) -> bool:
+        if not (self.db.raw.closed or self.db.raw.broken):
+            return False
+        try:
+            self.db.raw = self.db._connect()
+        except psycopg.Error:
+            return False
+        return True
+
     def owns_database(self) -> bool:
         """Whether row-level security passes this login by (the tables' owner, or a superuser)."""
         return bool(self.db.execute(

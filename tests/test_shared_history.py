@@ -235,7 +235,8 @@ def test_database_on_this_machine_s_file_says_where_and_how_to_share(monkeypatch
 async def test_a_dropped_connection_is_said_and_the_next_try_connects_again(pg_cluster, lib) -> None:  # noqa: ANN001
     from roleplay.engine.session import RepTurnSaved
 
-    store = PgStore(pg_cluster.url(pg_cluster.new_database("drop")))
+    database = pg_cluster.new_database("drop")
+    store = PgStore(pg_cluster.url(database))
     s = practice.open_session(OFFLINE, store, lib, "price-objection", "medium", ["Ana"])
 
     def drop() -> None:
@@ -250,8 +251,16 @@ async def test_a_dropped_connection_is_said_and_the_next_try_connects_again(pg_c
     events = [e async for e in s.say(ACK)]  # the same words again: a new connection, saved
     assert any(isinstance(e, RepTurnSaved) for e in events)
     drop()
-    with pytest.raises(StoreError, match="can't be opened"):
-        store.sessions()  # a read that meets the drop is said too...
-    assert [r.id for r in store.sessions()] == [s.id]  # ...and the next one connects again
+    assert [r.id for r in store.sessions()] == [s.id]  # a read is simply made again on a new connection
+    with pg_cluster.admin() as db:
+        db.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')  # the server takes no new one
+    try:
+        drop()
+        with pytest.raises(StoreError, match="can't be opened"):
+            store.sessions()  # a read that can't connect again is said
+    finally:
+        with pg_cluster.admin() as db:
+            db.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
+    assert [r.id for r in store.sessions()] == [s.id]
     assert [t.text for t in store.turns(s.id) if t.speaker == "rep"] == [ACK]
     store.close()
