@@ -409,6 +409,7 @@ class Store:
     _BEGIN = "BEGIN IMMEDIATE"  # take the write lock at once: a turn never waits half-way through
     _CRITERIA = "json_each(s.scorecard, '$.criteria') c"  # c.value: one criterion; c.key: its place
     _STARTS = "lower(s.id) >= ? AND lower(s.id) < ?"
+    _CARD, _CARD_FROM = "s.scorecard", ""  # a session's scorecard, for reading several of its fields
 
     @staticmethod
     def _j(column: str, key: str, *, number: bool = False) -> str:
@@ -950,9 +951,10 @@ class Store:
         args: list[Any] = []
         sql = self._period(
             "SELECT s.id, r.name, s.started, s.scenario_id, s.rubric_id, s.outcome, s.score, s.passed,"
-            f" {self._j('s.scorecard', 'graded_share', number=True)}, {self._j('s.scorecard', 'practise_next')},"
-            f" {self._j('s.scorecard', 'practise_name')}"
-            " FROM sessions s JOIN reps r ON r.id = s.rep_id WHERE s.status = 'finished'", args, rep, since, until)
+            f" {self._j(self._CARD, 'graded_share', number=True)}, {self._j(self._CARD, 'practise_next')},"
+            f" {self._j(self._CARD, 'practise_name')}"
+            f" FROM sessions s JOIN reps r ON r.id = s.rep_id{self._CARD_FROM} WHERE s.status = 'finished'",
+            args, rep, since, until)
         sql += " ORDER BY s.started, s.id LIMIT ?"
         return [(*r[:7], None if r[7] is None else bool(r[7]), *r[8:])
                 for r in self.db.execute(sql, (*args, limit))]

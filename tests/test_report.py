@@ -69,13 +69,22 @@ def finish(store: Store, lib: library.Library, rep: str, lines: list[str]) -> st
     return session.id
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The same history on each store: every figure below must come out the same from both."""
     folder = tmp_path_factory.mktemp("report")
     (folder / "lib" / "drills").mkdir(parents=True)
     (folder / "lib" / "drills" / "plan.yaml").write_text(PLAN, encoding="utf-8")
     lib = library.load([library.shipped_folder(), folder / "lib"])
-    store = Store(folder / "roleplay.db")
+    url = None
+    if request.param == "postgresql":
+        from roleplay.store_pg import PgStore
+
+        cluster = request.getfixturevalue("pg_cluster")
+        url = cluster.url(cluster.new_database("report"))
+        store = PgStore(url)
+    else:
+        store = Store(folder / "roleplay.db")
     ids = []
     for rep, lines, day in HISTORY:
         sid = finish(store, lib, rep, lines)
@@ -88,8 +97,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
     # a call Ana paused in the period
     paused = open_session(Settings(offline=True), store, lib, "price-objection", "easy", ["Ana"], seed=1)
     store.db.execute("UPDATE sessions SET started = ? WHERE id = ?", ("2025-03-20T12:00:00+00:00", paused.id))
-    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    yield {"store": store, "lib": lib, "ids": ids, "path": folder / "roleplay.db", "library": folder / "lib"}
+    if url is None:
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    yield {"store": store, "lib": lib, "ids": ids, "path": folder / "roleplay.db", "library": folder / "lib",
+           "url": url}
     store.close()
 
 
@@ -296,7 +307,10 @@ def test_names_are_escaped_in_html(tmp_path: Path, lib: library.Library) -> None
 
 
 @pytest.fixture
-def history(built: dict, _isolated_home: Path) -> Path:
+def history(built: dict, _isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path | None:
+    if built["url"]:
+        monkeypatch.setenv("ROLEPLAY_DATABASE_URL", built["url"])
+        return None
     db = Settings().database()
     db.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(built["path"], db)
@@ -367,13 +381,18 @@ def test_the_real_command_never_shows_a_traceback(history: Path, tmp_path: Path)
         assert done.returncode != 0 and "Traceback" not in done.stderr + done.stdout, args
 
 
-def test_a_damaged_history_is_a_sentence(history: Path, capsys) -> None:
-    history.write_bytes(b"not a database at all" * 100)
-    for suffix in ("-wal", "-shm"):
-        Path(str(history) + suffix).unlink(missing_ok=True)
+def test_a_damaged_or_unreachable_history_is_a_sentence(history: Path | None, capsys, monkeypatch) -> None:
+    if history is None:  # the team's database: its server gone
+        monkeypatch.setenv("ROLEPLAY_DATABASE_URL", "postgresql://ana:secret@127.0.0.1:1/roleplay")
+        words = "can't be reached"
+    else:
+        history.write_bytes(b"not a database at all" * 100)
+        for suffix in ("-wal", "-shm"):
+            Path(str(history) + suffix).unlink(missing_ok=True)
+        words = "damaged"
     assert cli.main(["report"]) == 1
     err = capsys.readouterr().err
-    assert "damaged" in err and "Traceback" not in err
+    assert words in err and "Traceback" not in err and "secret" not in err
 
 
 def test_reads_are_bounded(built: dict) -> None:
