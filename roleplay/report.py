@@ -181,6 +181,7 @@ class RepReport:
     working_on: WorkingOn | None
     marks: Marks | None
     drills: list[Drill]
+    together: int = 0  # of the sessions, tag-team calls (scored as a team, so shared with the others in it)
 
     @property
     def won_share(self) -> float | None:
@@ -198,6 +199,8 @@ class RepReport:
     def facts(self) -> list[tuple[str, str, str]]:
         """The rep's lines of a report, as (label, text, the part to stress), for every format."""
         out = [("Sessions", f"{self.sessions} finished"
+                + (f" ({self.together} of them a tag-team call{'s' if self.together > 1 else ''}, scored as a team)"
+                   if self.together else "")
                 + (f" ({self.not_finished} more paused or left unfinished)" if self.not_finished else "")
                 + (f", {_day(self.first)} to {_day(self.last)}" if self.first else "")
                 + (": " + ", ".join(f"{_moment(s)} {n}" for s, n in self.scenarios.items())
@@ -226,10 +229,11 @@ class Report:
     idle: list[str]  # reps with none in the period (team reports)
     generated: str
     truncated: bool = False  # more sessions than a report reads (see LIMIT)
+    calls: int | None = None  # finished sessions in it (a tag-team call once, though in each typist's figures)
 
     @property
     def sessions(self) -> int:
-        return sum(r.sessions for r in self.reps)
+        return self.calls if self.calls is not None else sum(r.sessions for r in self.reps)
 
     def empty(self) -> bool:
         return not self.reps
@@ -404,7 +408,7 @@ def build_report(store, lib, rep: str | None = None, team: bool = False,  # noqa
     lo = _utc_stamp(since) if since else None
     hi = _utc_stamp(until + timedelta(days=1)) if until else None
     who = None if team or rep is None else rep
-    rows = store.report_sessions(who, since=lo, until=hi, limit=LIMIT)
+    rows = store.report_sessions(who, since=lo, until=hi, limit=LIMIT)  # a tag-team call: a row per typist
     truncated = len(rows) >= LIMIT
     crit_rows = store.report_criteria(who, since=lo, until=hi, limit=LIMIT * 20) if rows else []
     unfinished = store.unfinished_counts(who, since=lo, until=hi)
@@ -413,12 +417,14 @@ def build_report(store, lib, rep: str | None = None, team: bool = False,  # noqa
     by_rep: dict[str, list[tuple]] = {}
     for r in rows:
         by_rep.setdefault(r[1], []).append(r)
-    session_of = {r[0]: r for r in rows}
+    reps_of: dict[str, list[str]] = {}
+    for r in rows:
+        reps_of.setdefault(r[0], []).append(r[1])
     day_of = {r[0]: _local_day(r[2]) for r in rows}  # once a session, not once a criterion
     criteria_of: dict[str, list[tuple]] = {}
     for c in crit_rows:
-        if c[0] in session_of:
-            criteria_of.setdefault(session_of[c[0]][1], []).append(c)
+        for name in reps_of.get(c[0], ()):
+            criteria_of.setdefault(name, []).append(c)
     marks = _marks(store, marked)
     today = today or date.today()
     plans_day = min(until, today) if until else today
@@ -429,7 +435,8 @@ def build_report(store, lib, rep: str | None = None, team: bool = False,  # noqa
     idle: list[str] = []
     if who is None:
         idle = [r.name for r in store.reps() if r.name not in by_rep]
-    return Report(since, until, reps, idle, datetime.now().strftime("%Y-%m-%d %H:%M"), truncated)
+    return Report(since, until, reps, idle, datetime.now().strftime("%Y-%m-%d %H:%M"), truncated,
+                  calls=len(reps_of))
 
 
 def _rep_report(name: str, rows: list[tuple], crit_rows: list[tuple], day_of: dict[str, str],
@@ -455,7 +462,8 @@ def _rep_report(name: str, rows: list[tuple], crit_rows: list[tuple], day_of: di
         scenarios=dict(Counter(r[3] for r in rows).most_common()),
         won=sum(1 for r in rows if r[5] == "won"),
         score=_mean(scored), scored=len(scored), thin_score=_mean(thin), thin=len(thin),
-        criteria=criteria, working_on=_working_on(rows, lines, day_of), marks=marks, drills=drills)
+        criteria=criteria, working_on=_working_on(rows, lines, day_of), marks=marks, drills=drills,
+        together=sum(1 for r in rows if r[11] == "tag-team"))
 
 
 def trend(scores: list[float]) -> Trend:

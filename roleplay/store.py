@@ -945,17 +945,28 @@ class Store:
     def report_sessions(self, rep: str | None = None, *, since: str | None = None, until: str | None = None,
                         limit: int = 200_000) -> list[tuple]:
         """(id, rep, started, scenario id, rubric id, outcome, score, passed, graded share,
-        practise_next, practise_name) of the finished sessions started in [since, until) (stored
-        UTC stamps; None: no bound), oldest first, at most `limit`: the few fields of each
-        scorecard a report needs, picked out by SQLite (no scorecard is decoded here)."""
+        practise_next, practise_name, mode) of the finished sessions started in [since, until)
+        (stored UTC stamps; None: no bound), oldest first, at most `limit`: the few fields of each
+        scorecard a report needs, picked out by the database (no scorecard is decoded here).
+
+        A tag-team call is a row for the rep who started it and one more for each other rep who
+        typed in it (the same id), so it counts in each of their reports."""
+        fields = ("s.started, s.scenario_id, s.rubric_id, s.outcome, s.score, s.passed,"
+                  f" {self._j(self._CARD, 'graded_share', number=True)}, {self._j(self._CARD, 'practise_next')},"
+                  f" {self._j(self._CARD, 'practise_name')}, s.mode")
         args: list[Any] = []
-        sql = self._period(
-            "SELECT s.id, r.name, s.started, s.scenario_id, s.rubric_id, s.outcome, s.score, s.passed,"
-            f" {self._j(self._CARD, 'graded_share', number=True)}, {self._j(self._CARD, 'practise_next')},"
-            f" {self._j(self._CARD, 'practise_name')}"
-            f" FROM sessions s JOIN reps r ON r.id = s.rep_id{self._CARD_FROM} WHERE s.status = 'finished'",
-            args, rep, since, until)
-        sql += " ORDER BY s.started, s.id LIMIT ?"
+        own = self._period(f"SELECT s.id, r.name, {fields} FROM sessions s JOIN reps r ON r.id = s.rep_id"
+                           f"{self._CARD_FROM} WHERE s.status = 'finished'", args, rep, since, until)
+        # The other typists, driven by the tag-team calls (by their index), never by a scan of the turns.
+        joined = self._period(
+            f"SELECT s.id, t.author, {fields} FROM sessions s JOIN reps r ON r.id = s.rep_id{self._CARD_FROM}"
+            " JOIN (SELECT DISTINCT t.session_id, t.author FROM turns t JOIN sessions x ON x.id = t.session_id"
+            " WHERE x.mode = 'tag-team' AND t.speaker = 'rep' AND t.author IS NOT NULL) t ON t.session_id = s.id"
+            " WHERE s.status = 'finished' AND s.mode = 'tag-team' AND t.author != r.name", args, None, since, until)
+        if rep is not None:
+            joined += " AND t.author = ?"
+            args.append(rep)
+        sql = f"SELECT * FROM ({own} UNION ALL {joined}) u ORDER BY 3, 1, 2 LIMIT ?"
         return [(*r[:7], None if r[7] is None else bool(r[7]), *r[8:])
                 for r in self.db.execute(sql, (*args, limit))]
 
@@ -963,12 +974,17 @@ class Store:
                         limit: int = 2_000_000) -> list[tuple[str, str, str, float | None]]:
         """(session id, criterion id, name, score 0-1 or None when nothing graded it) of every
         criterion on the scorecards of the finished sessions started in [since, until), oldest
-        session first, in the rubric's order, at most `limit` rows."""
+        session first, in the rubric's order, at most `limit` rows. A rep's: the sessions they
+        started and the tag-team calls they typed in (as `report_sessions`)."""
         args: list[Any] = []
         sql = self._period(
             f"SELECT s.id, {self._CRITERION}"
             f" FROM sessions s, {self._CRITERIA}"
-            " WHERE s.status = 'finished' AND s.scorecard IS NOT NULL", args, rep, since, until)
+            " WHERE s.status = 'finished' AND s.scorecard IS NOT NULL", args, None, since, until)
+        if rep is not None:
+            sql += (" AND (s.rep_id = (SELECT id FROM reps WHERE name = ?) OR (s.mode = 'tag-team' AND EXISTS"
+                    " (SELECT 1 FROM turns t WHERE t.session_id = s.id AND t.speaker = 'rep' AND t.author = ?)))")
+            args += [rep, rep]
         sql += " ORDER BY s.started, s.id, c.key LIMIT ?"
         return [tuple(r) for r in self.db.execute(sql, (*args, limit))]
 

@@ -252,3 +252,27 @@ async def test_a_tag_team_call_is_in_every_typist_s_history(lib, store, capsys, 
     assert main(["history", "--rep", "Ben"]) == 0
     out = capsys.readouterr().out
     assert "Ana+Ben+Cleo" in out and out.count("price-objection") == 2
+
+
+async def test_a_tag_team_call_counts_in_the_report_of_every_rep_who_typed(lib, store) -> None:
+    from roleplay import report
+
+    solo = practice.open_session(OFFLINE, store, lib, "price-objection", "medium", ["Ben"])
+    await say_all(solo, ACK)
+    await solo.end()
+    s = practice.open_session(OFFLINE, store, lib, "price-objection", "medium", ["Ana", "Ben", "Cleo"],
+                              mode="tag-team")
+    await say_all(s, ACK, COST)  # Cleo never typed
+    await s.end()
+    team = report.build_report(store, lib, team=True)
+    by = {r.rep: r for r in team.reps}
+    assert (by["Ana"].sessions, by["Ben"].sessions) == (1, 2) and "Cleo" not in by and "Cleo" in team.idle
+    assert (by["Ana"].together, by["Ben"].together) == (1, 1)
+    sessions_line = dict((label, text) for label, text, _ in by["Ben"].facts())["Sessions"]
+    assert sessions_line.startswith("2 finished (1 of them a tag-team call, scored as a team)")
+    assert team.sessions == 2  # calls, not one per typist
+    ben = report.build_report(store, lib, rep="Ben").reps[0]
+    assert ben.sessions == 2
+    acknowledge = next(c for c in ben.criteria if c.id == "acknowledge")
+    assert acknowledge.graded == 2  # the tag-team call's grades are in Ben's lines too
+    assert "\"together\": 1" in report.build_report(store, lib, rep="Ana").text("json")
