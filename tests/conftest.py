@@ -60,12 +60,15 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest, backend: str) -> str | None:
-    """The test's own new PostgreSQL database (None on SQLite)."""
+def database_url(request: pytest.FixtureRequest, backend: str):  # noqa: ANN201 - str | None
+    """The test's own new PostgreSQL database (None on SQLite), dropped after it."""
     if backend == "sqlite":
-        return None
+        yield None
+        return
     cluster = request.getfixturevalue("pg_cluster")
-    return cluster.url(cluster.new_database())
+    name = cluster.new_database()
+    yield cluster.url(name)
+    cluster.drop_database(name)
 
 
 @pytest.fixture

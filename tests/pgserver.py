@@ -113,6 +113,11 @@ class Cluster:
             db.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 STRATEGY FILE_COPY')
         return name
 
+    def drop_database(self, name: str) -> None:
+        """Remove a test's database (and whatever is still connected to it): a run makes hundreds."""
+        with self.admin() as db:
+            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
     def new_login(self, name: str, *roles: str) -> str:
         """A login role with a password, member of `roles`; its password."""
         password = secrets.token_hex(8)
