@@ -410,6 +410,10 @@ class Store:
     _CRITERIA = "json_each(s.scorecard, '$.criteria') c"  # c.value: one criterion; c.key: its place
     _STARTS = "lower(s.id) >= ? AND lower(s.id) < ?"
     _CARD, _CARD_FROM = "s.scorecard", ""  # a session's scorecard, for reading several of its fields
+    _THEIRS = ("(s.rep_id = (SELECT id FROM reps WHERE name = ?) OR (s.mode = 'tag-team' AND EXISTS"
+               " (SELECT 1 FROM turns t WHERE t.session_id = s.id AND t.speaker = 'rep' AND t.author = ?)))")
+    """A rep's sessions (args: the name twice): those they started and the tag-team calls they typed in.
+    Read as two index searches (by rep, by mode), never a scan of the turns."""
 
     @staticmethod
     def _j(column: str, key: str, *, number: bool = False) -> str:
@@ -890,23 +894,23 @@ class Store:
         return [tuple(r) for r in self.db.execute(
             f"SELECT s.rubric_id, {self._CRITERION}"
             f" FROM sessions s, {self._CRITERIA}"
-            " WHERE s.rep_id = (SELECT id FROM reps WHERE name = ?) AND s.status = 'finished'"
+            f" WHERE {self._THEIRS} AND s.status = 'finished'"
             f" AND s.scorecard IS NOT NULL AND {self._j('c.value', 'score')} IS NOT NULL"
-            " ORDER BY s.started, s.id, c.key", (rep,))]
+            " ORDER BY s.started, s.id, c.key", (rep, rep))]
 
     def session_starts(self, rep: str, *, status: str = "finished") -> list[str]:
         """When each of the rep's sessions started (stored UTC), oldest first."""
         return [r[0] for r in self.db.execute(
-            "SELECT started FROM sessions WHERE rep_id = (SELECT id FROM reps WHERE name = ?)"
-            " AND status = ? ORDER BY started", (rep, status))]
+            f"SELECT s.started FROM sessions s WHERE {self._THEIRS} AND s.status = ? ORDER BY s.started",
+            (rep, rep, status))]
 
     def scenario_bests(self, rep: str) -> list[tuple[str, str, float | None, bool]]:
         """Per scenario the rep finished: (id, title, best score, objective ever reached)."""
         return [(r[0], r[1], r[2], bool(r[3])) for r in self.db.execute(
-            "SELECT scenario_id, max(scenario_title), max(score),"
-            " max(CASE WHEN outcome = 'won' THEN 1 ELSE 0 END) FROM sessions"
-            " WHERE rep_id = (SELECT id FROM reps WHERE name = ?) AND status = 'finished'"
-            " GROUP BY scenario_id ORDER BY scenario_id", (rep,))]
+            "SELECT s.scenario_id, max(s.scenario_title), max(s.score),"
+            " max(CASE WHEN s.outcome = 'won' THEN 1 ELSE 0 END) FROM sessions s"
+            f" WHERE {self._THEIRS} AND s.status = 'finished'"
+            " GROUP BY s.scenario_id ORDER BY s.scenario_id", (rep, rep))]
 
     def finished_for_drill(self, rep: str, *, since: str | None, until: str | None,
                            scenarios: Iterable[str], rubrics: Iterable[str],
@@ -982,8 +986,7 @@ class Store:
             f" FROM sessions s, {self._CRITERIA}"
             " WHERE s.status = 'finished' AND s.scorecard IS NOT NULL", args, None, since, until)
         if rep is not None:
-            sql += (" AND (s.rep_id = (SELECT id FROM reps WHERE name = ?) OR (s.mode = 'tag-team' AND EXISTS"
-                    " (SELECT 1 FROM turns t WHERE t.session_id = s.id AND t.speaker = 'rep' AND t.author = ?)))")
+            sql += f" AND {self._THEIRS}"
             args += [rep, rep]
         sql += " ORDER BY s.started, s.id, c.key LIMIT ?"
         return [tuple(r) for r in self.db.execute(sql, (*args, limit))]

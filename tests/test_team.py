@@ -276,3 +276,19 @@ async def test_a_tag_team_call_counts_in_the_report_of_every_rep_who_typed(lib, 
     acknowledge = next(c for c in ben.criteria if c.id == "acknowledge")
     assert acknowledge.graded == 2  # the tag-team call's grades are in Ben's lines too
     assert "\"together\": 1" in report.build_report(store, lib, rep="Ana").text("json")
+
+
+async def test_a_tag_team_call_is_in_the_progress_of_every_rep_who_typed(lib, store) -> None:
+    solo = practice.open_session(OFFLINE, store, lib, "price-objection", "medium", ["Ben"])
+    await say_all(solo, ACK)
+    await solo.end()
+    s = practice.open_session(OFFLINE, store, lib, "price-objection", "medium", ["Ana", "Ben", "Cleo"],
+                              mode="tag-team")
+    await say_all(s, ACK, COST)  # Cleo never typed
+    await s.end()
+    assert len(store.session_starts("Ben")) == 2 and len(store.session_starts("Ana")) == 1
+    assert store.session_starts("Cleo") == []
+    acknowledged = [c for c in store.criterion_scores("Ben") if c[1] == "acknowledge"]
+    assert len(acknowledged) == 2
+    assert [b[0] for b in store.scenario_bests("Ben")] == ["price-objection"]
+    assert store.scenario_bests("Cleo") == [] and store.criterion_scores("Cleo") == []
