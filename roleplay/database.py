@@ -63,6 +63,7 @@ def cmd_database(args: argparse.Namespace) -> int:
         else:
             sees = "a rep: reads and writes only the sessions you practised on this login"
         print(f"Your login: {store.login}, {sees}.")
+        print(f"Roles of this database: {store.rep_role} (reps), {store.manager_role} (managers).")
         reps = {r.rep for r in store.sessions(light=True)}
         print(f"Sessions you can see: {store.count_sessions()} ({len(reps)} rep{'s' if len(reps) != 1 else ''}).")
         return 0
@@ -72,30 +73,40 @@ def cmd_database(args: argparse.Namespace) -> int:
 
 def _add_login(store, login: str, *, manager: bool) -> str:  # noqa: ANN001 - store_pg.PgStore
     """Create the login (if new) and give it the rep or manager role; the lines to print."""
+    import psycopg
     from psycopg import errors as pg_errors, sql
 
-    from .settings import redacted_url
-    from .store_pg import MANAGER_ROLE, REP_ROLE
-
-    if not _LOGIN.match(login):
+    if not _LOGIN.match(login) or login in ("public", "none", "current_user", "session_user") \
+            or login.startswith("pg_") or login in (store.rep_role, store.manager_role):
         raise RoleplayError(f"'{login}' can't be a login: use lower-case letters, digits, '_', '.' or '-', "
-                            "starting with a letter (e.g. ana or ana.ruiz).")
-    role = MANAGER_ROLE if manager else REP_ROLE
+                            "starting with a letter (e.g. ana or ana.ruiz), and not a name the server or "
+                            "roleplay keeps for itself.")
+    role = store.manager_role if manager else store.rep_role
     password = secrets.token_urlsafe(18)
     db = store.db.raw
     try:
-        exists = db.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (login,)).fetchone() is not None
-        if not exists:
-            db.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(login), sql.Literal(password)))
+        found = db.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (login,)).fetchone()
+        if found is not None and not found[0]:
+            raise RoleplayError(f"'{login}' is a role of the server that can't log in, not a person's login; "
+                                "choose another name.")
+        if found is None:
+            # The password goes to the server already hashed, so no log of the statement holds it.
+            hashed = db.pgconn.encrypt_password(password.encode(), login.encode(), b"scram-sha-256").decode()
+            db.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(login), sql.Literal(hashed)))
         db.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), sql.Identifier(login)))
     except pg_errors.InsufficientPrivilege as exc:
         raise RoleplayError(
             f"Your login ({store.login}) may not create logins or give roles at {store.where}.",
             hint="Run this with the login that set the database up (one with CREATEROLE); nothing was "
                  "changed.") from exc
+    except psycopg.Error as exc:
+        raise RoleplayError(f"The login {login} can't be added at {store.where}: the server refused it "
+                            f"({' '.join(str(exc).split())[:200]}).") from exc
     what = "a manager (reads every rep's sessions)" if manager else "a rep (their own sessions only)"
-    if exists:
+    if found is not None:
         return f"{login} can now use roleplay as {what}; their password is unchanged."
+    from .settings import redacted_url
+
     base = redacted_url(store.url)
     scheme, rest = base.split("://", 1)
     where = rest.split("@", 1)[-1]

@@ -410,8 +410,10 @@ class Store:
     _CRITERIA = "json_each(s.scorecard, '$.criteria') c"  # c.value: one criterion; c.key: its place
     _STARTS = "lower(s.id) >= ? AND lower(s.id) < ?"
     _CARD, _CARD_FROM = "s.scorecard", ""  # a session's scorecard, for reading several of its fields
+    _MINE = "owner = ''"  # a pref or plan of the one who is reading (on SQLite: this machine's)
     _THEIRS = ("(s.rep_id = (SELECT id FROM reps WHERE name = ?) OR (s.mode = 'tag-team' AND EXISTS"
-               " (SELECT 1 FROM turns t WHERE t.session_id = s.id AND t.speaker = 'rep' AND t.author = ?)))")
+               " (SELECT 1 FROM turns t WHERE t.session_id = s.id AND t.speaker = 'rep'"
+               " AND t.author = (SELECT name FROM reps WHERE name = ?))))")
     """A rep's sessions (args: the name twice): those they started and the tag-team calls they typed in.
     Read as two index searches (by rep, by mode), never a scan of the turns."""
 
@@ -431,6 +433,11 @@ class Store:
 
     def _failure(self, exc: BaseException, *, saving: bool) -> StoreError:
         return _failure(self.path, exc, saving=saving)
+
+    @staticmethod
+    def _dumps(value: Any) -> str:
+        """A JSON column's text."""
+        return json.dumps(value)
 
     def _reconnected(self) -> bool:
         """Whether a connection that was lost has just been made again (a file is never lost)."""
@@ -579,8 +586,12 @@ class Store:
         row = self.db.execute("SELECT id, name FROM reps WHERE name = ?", (name,)).fetchone()
         if row is None:
             with self._tx():
-                self.db.execute("INSERT INTO reps(name, created) VALUES (?, ?) ON CONFLICT DO NOTHING", (name, _now()))
+                self.db.execute("INSERT INTO reps(name, created) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                                (name, _now()))
             row = self.db.execute("SELECT id, name FROM reps WHERE name = ?", (name,)).fetchone()
+        if row is None:  # written, yet not there to read: the history is not as roleplay left it
+            raise StoreError(f"The rep '{name}' could not be added to the practice history at {self.where}.",
+                             hint="Try again; if it happens again, tell whoever looks after the history.")
         return Rep(row["id"], row["name"])
 
     def reps(self) -> list[Rep]:
@@ -597,7 +608,7 @@ class Store:
                 " buyer, judge, seed, started, state, plan, team_id, mode)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (sid, rep.id, scenario_id, scenario_title, rubric_id, difficulty, buyer, judge, seed,
-                 _now(), json.dumps(state), json.dumps(plan) if plan else None, team_id, mode))
+                 _now(), self._dumps(state), self._dumps(plan) if plan else None, team_id, mode))
         return sid
 
     # team sessions: several reps, one scenario, one screen
@@ -608,7 +619,7 @@ class Store:
             self.db.execute(
                 "INSERT INTO teams(id, mode, reps, scenario_id, difficulty, seed, buyer_player, started)"
                 " VALUES (?,?,?,?,?,?,?,?)",
-                (tid, mode, json.dumps(reps), scenario_id, difficulty, seed, buyer_player, _now()))
+                (tid, mode, self._dumps(reps), scenario_id, difficulty, seed, buyer_player, _now()))
         return tid
 
     def team(self, team_id: str) -> TeamRow | None:
@@ -662,9 +673,9 @@ class Store:
             self._put_grades(session_id, turn.index, turn.grades)
             if past is not None:
                 self.db.execute(_PUT_PAST,
-                                (session_id, turn.index, json.dumps(past)))
+                                (session_id, turn.index, self._dumps(past)))
             if state is not None:
-                self.db.execute("UPDATE sessions SET state = ? WHERE id = ?", (json.dumps(state), session_id))
+                self.db.execute("UPDATE sessions SET state = ? WHERE id = ?", (self._dumps(state), session_id))
 
     def drop_turns_from(self, session_id: str, index: int, state: dict) -> None:
         """Take back turns from `index` on (redo the last turn), with the state before them."""
@@ -673,7 +684,7 @@ class Store:
             self.db.execute("DELETE FROM grades WHERE session_id = ? AND turn_idx >= ?", (session_id, index))
             self.db.execute("DELETE FROM past_states WHERE session_id = ? AND turn_idx >= ?", (session_id, index))
             self.db.execute("DELETE FROM marks WHERE session_id = ? AND turn_idx >= ?", (session_id, index))
-            self.db.execute("UPDATE sessions SET state = ? WHERE id = ?", (json.dumps(state), session_id))
+            self.db.execute("UPDATE sessions SET state = ? WHERE id = ?", (self._dumps(state), session_id))
 
     def past_states(self, session_id: str, limit: int) -> list[dict]:
         """The buyer state before each of the last `limit` rep turns, oldest first."""
@@ -686,7 +697,7 @@ class Store:
         they had their own table moves them here when it is resumed."""
         with self._tx():
             self.db.executemany(_PUT_PAST,
-                                [(session_id, i, json.dumps(s)) for i, s in states])
+                                [(session_id, i, self._dumps(s)) for i, s in states])
 
     def add_grades(self, session_id: str, turn_index: int, grades: list[Grade]) -> None:
         with self._tx():
@@ -699,11 +710,11 @@ class Store:
             " verdict = excluded.verdict, score = excluded.score, evidence = excluded.evidence,"
             " reason = excluded.reason",
             [(session_id, turn_index, g.criterion, g.source, g.verdict, g.score,
-              json.dumps(g.evidence), g.reason) for g in grades])
+              self._dumps(g.evidence), g.reason) for g in grades])
 
     def save_state(self, session_id: str, state: dict) -> None:
         with self._tx():
-            self.db.execute("UPDATE sessions SET state = ? WHERE id = ?", (json.dumps(state), session_id))
+            self.db.execute("UPDATE sessions SET state = ? WHERE id = ?", (self._dumps(state), session_id))
 
     def add_usage(self, session_id: str, prompt_tokens: int | None, completion_tokens: int | None,
                   cost: float | None) -> None:
@@ -723,7 +734,7 @@ class Store:
                 "UPDATE sessions SET ended = ?, status = ?, outcome = ?, score = ?, passed = ?,"
                 " scorecard = ? WHERE id = ?",
                 (_now(), status, outcome, score, None if passed is None else int(passed),
-                 json.dumps(scorecard), session_id))
+                 self._dumps(scorecard), session_id))
             self._forget_session_prefs()
 
     def _forget_session_prefs(self) -> None:
@@ -741,22 +752,22 @@ class Store:
 
     def set_debrief(self, session_id: str, answers: dict[str, str]) -> None:
         with self._tx():
-            self.db.execute("UPDATE sessions SET debrief = ? WHERE id = ?", (json.dumps(answers), session_id))
+            self.db.execute("UPDATE sessions SET debrief = ? WHERE id = ?", (self._dumps(answers), session_id))
 
     def save_plan(self, rep: Rep, scenario_id: str, plan: dict) -> None:
         with self._tx():
             self.db.execute("INSERT INTO plans(rep_id, scenario_id, plan, updated) VALUES (?,?,?,?)"
                             " ON CONFLICT (owner, rep_id, scenario_id) DO UPDATE SET plan = excluded.plan,"
                             " updated = excluded.updated",
-                            (rep.id, scenario_id, json.dumps(plan), _now()))
+                            (rep.id, scenario_id, self._dumps(plan), _now()))
 
     def plan(self, rep: Rep, scenario_id: str) -> dict | None:
-        row = self.db.execute("SELECT plan FROM plans WHERE rep_id = ? AND scenario_id = ?",
+        row = self.db.execute(f"SELECT plan FROM plans WHERE rep_id = ? AND scenario_id = ? AND {self._MINE}",
                               (rep.id, scenario_id)).fetchone()
         return json.loads(row["plan"]) if row else None
 
     def pref(self, key: str, default: str | None = None) -> str | None:
-        row = self.db.execute("SELECT value FROM prefs WHERE key = ?", (key,)).fetchone()
+        row = self.db.execute(f"SELECT value FROM prefs WHERE key = ? AND {self._MINE}", (key,)).fetchone()
         return row["value"] if row else default
 
     def set_pref(self, key: str, value: str) -> None:
@@ -968,7 +979,7 @@ class Store:
             " WHERE x.mode = 'tag-team' AND t.speaker = 'rep' AND t.author IS NOT NULL) t ON t.session_id = s.id"
             " WHERE s.status = 'finished' AND s.mode = 'tag-team' AND t.author != r.name", args, None, since, until)
         if rep is not None:
-            joined += " AND t.author = ?"
+            joined += " AND t.author = (SELECT name FROM reps WHERE name = ?)"
             args.append(rep)
         sql = f"SELECT * FROM ({own} UNION ALL {joined}) u ORDER BY 3, 1, 2 LIMIT ?"
         return [(*r[:7], None if r[7] is None else bool(r[7]), *r[8:])
@@ -1033,8 +1044,8 @@ class Store:
                                          (session_id, CALL))]
 
 
-for _name in ("rep", "reps", "past_states", "plan", "pref", "session", "sessions", "count_sessions", "previous",
-              "practise_next", "criterion_scores", "session_starts", "scenario_bests", "turns",
+for _name in ("rep", "reps", "team", "marks", "past_states", "plan", "pref", "session", "sessions", "count_sessions",
+              "previous", "practise_next", "criterion_scores", "session_starts", "scenario_bests", "turns",
               "call_grades", "finished_for_drill", "report_sessions", "report_criteria", "marked_sessions",
               "unfinished_counts"):
     setattr(Store, _name, _guarded(getattr(Store, _name)))

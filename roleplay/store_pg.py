@@ -4,9 +4,11 @@ and upgrade steps as SQLite (store.py), with row-level security on top.
 Each rep connects with their own login. Every session, team session, plan and remembered choice
 carries the login that wrote it (`owner`, filled in by the server, not by roleplay), and the
 server's row-level security lets a login read and write only its own; the turns, grades and
-marks of a session go with the session. Members of the `roleplay_manager` role read the whole
-team's (they write only their own). Reps belong to `roleplay_rep`. The two roles are created by
-the first upgrade, which the database's owner runs by opening it once.
+marks of a session go with the session. Members of the database's manager role read the whole
+team's (they write only their own); reps belong to its rep role. The roles are the database's
+own (`<database>_rep`, `<database>_manager`: roles are the server's, and a login given one
+team's must get nothing of another's on the same server), and only they may connect to it.
+The first upgrade creates them, run by the database's owner opening it once.
 
 psycopg is imported only here, so a history on SQLite never loads it.
 """
@@ -14,16 +16,31 @@ psycopg is imported only here, so a history on SQLite never loads it.
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import errors as pg_errors
 
 from .errors import StoreError
 from .settings import redacted_url
-from .store import _UPGRADES, VERSION, Store, _split
+from .store import _UPGRADES, VERSION, Store, _guarded, _split
 
-REP_ROLE, MANAGER_ROLE = "roleplay_rep", "roleplay_manager"
+
+
+def team_roles(database: str) -> tuple[str, str]:
+    """The rep and manager roles of a team's database (a long name is shortened, with a hash)."""
+    base = database if len(database) <= 48 else database[:39] + "_" + hashlib.sha256(database.encode()).hexdigest()[:8]
+    return f"{base}_rep", f"{base}_manager"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 _LOCK = int.from_bytes(hashlib.sha256(b"roleplay schema upgrade").digest()[:8], "big", signed=True)
 """The advisory lock that serialises upgrades: reps opening a new database at once never race."""
@@ -41,33 +58,71 @@ CREATE TABLE IF NOT EXISTS roleplay_schema (version INTEGER NOT NULL);
 
 _OWN = "owner = current_user"
 _OWN_SESSION = f"EXISTS (SELECT 1 FROM sessions s WHERE s.id = session_id AND s.{_OWN})"
-_MANAGER = f"(SELECT pg_has_role('{MANAGER_ROLE}', 'MEMBER'))"  # a sub-select: asked once a query, not per row
 
 
-def _policies(table: str, own: str, *, manager_reads: bool = True) -> str:
+def _manager(manager_role: str) -> str:
+    return f"(SELECT pg_has_role({_literal(manager_role)}, 'MEMBER'))"  # a sub-select: once a query, not per row
+
+
+def _policies(table: str, own: str, manager_role: str | None) -> str:
     return (f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;\n"
             f"CREATE POLICY own ON {table} USING ({own}) WITH CHECK ({own});\n"
-            + (f"CREATE POLICY manager_reads ON {table} FOR SELECT USING ({_MANAGER});\n" if manager_reads else ""))
+            + (f"CREATE POLICY manager_reads ON {table} FOR SELECT USING ({_manager(manager_role)});\n"
+               if manager_role else ""))
 
 
-_AFTER: dict[int, str] = {
-    # 8: the owner is the login that wrote the row, filled in by the server; each login sees its own
-    8: f"""
+def _after(step: int, database: str) -> str:
+    """What PostgreSQL adds after an upgrade step (SQLite has no logins to keep apart)."""
+    rep, manager = team_roles(database)
+    if step == 8:  # the owner is the login that wrote the row, filled in by the server; each login sees its own
+        return f"""
 DO $$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{REP_ROLE}') THEN CREATE ROLE {REP_ROLE} NOLOGIN; END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{MANAGER_ROLE}') THEN CREATE ROLE {MANAGER_ROLE} NOLOGIN; END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {_literal(rep)}) THEN CREATE ROLE {_ident(rep)} NOLOGIN; END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {_literal(manager)}) THEN CREATE ROLE {_ident(manager)} NOLOGIN;
+  END IF;
 END $$;
+REVOKE CONNECT, TEMPORARY ON DATABASE {_ident(database)} FROM PUBLIC;
+GRANT CONNECT ON DATABASE {_ident(database)} TO {_ident(rep)}, {_ident(manager)};
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 ALTER TABLE sessions ALTER COLUMN owner SET DEFAULT current_user;
 ALTER TABLE sessions ALTER COLUMN owner SET NOT NULL;
 ALTER TABLE teams ALTER COLUMN owner SET DEFAULT current_user;
 ALTER TABLE teams ALTER COLUMN owner SET NOT NULL;
 ALTER TABLE prefs ALTER COLUMN owner SET DEFAULT current_user;
 ALTER TABLE plans ALTER COLUMN owner SET DEFAULT current_user;
-""" + _policies("sessions", _OWN) + _policies("teams", _OWN) + _policies("plans", _OWN)
-    + _policies("prefs", _OWN, manager_reads=False)
-    + "".join(_policies(t, _OWN_SESSION) for t in ("turns", "grades", "past_states", "marks")),
-}
-"""What PostgreSQL adds after an upgrade step (SQLite has no logins to keep apart)."""
+""" + _policies("sessions", _OWN, manager) + _policies("teams", _OWN, manager) + _policies("plans", _OWN, manager) \
+            + _policies("prefs", _OWN, None) \
+            + "".join(_policies(t, _OWN_SESSION, manager) for t in ("turns", "grades", "past_states", "marks"))
+    return ""
+
+
+_SESSION_SETTINGS = "SET statement_timeout = '30s'; SET lock_timeout = '10s'"
+"""No statement may hold a rep's screen for long: a stuck server or a table someone locked is
+reported, not waited on for ever."""
+
+
+def _detail(exc: BaseException) -> str:
+    """The server's own words for a failure, on one line."""
+    diag = getattr(exc, "diag", None)
+    return " ".join(str(diag and diag.message_primary or exc).split())[:300]
+
+
+def _url_user(url: str) -> str | None:
+    try:
+        return urlsplit(url).username
+    except ValueError:
+        return None
+
+
+def _clean(value: Any) -> Any:
+    """`value` without NUL characters, which PostgreSQL's text and JSON refuse (SQLite keeps them)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
 
 
 def _ddl(statement: str) -> str:
@@ -113,8 +168,13 @@ class _Connection:
         self.raw = self._connect()
 
     def _connect(self) -> psycopg.Connection:
-        return psycopg.connect(self.url, autocommit=True, row_factory=_rows, connect_timeout=10,
-                               application_name="roleplay")
+        # Keepalives and a TCP timeout: a server that stops answering mid-statement is noticed
+        # within seconds instead of freezing the rep's screen.
+        raw = psycopg.connect(self.url, autocommit=True, row_factory=_rows, connect_timeout=10,
+                              application_name="roleplay", keepalives=1, keepalives_idle=10,
+                              keepalives_interval=3, keepalives_count=3, tcp_user_timeout=15000)
+        raw.execute(_SESSION_SETTINGS)
+        return raw
 
     @staticmethod
     def _sql(sql: str) -> str:
@@ -129,11 +189,11 @@ class _Connection:
             self.raw = self._connect()
         if not args:
             return self.raw.execute(sql)
-        return self.raw.execute(self._sql(sql), args)
+        return self.raw.execute(self._sql(sql), [_clean(a) for a in args])
 
     def executemany(self, sql: str, rows: Any) -> None:
         with self.raw.cursor() as cur:
-            cur.executemany(self._sql(sql), list(rows))
+            cur.executemany(self._sql(sql), [_clean(list(r)) for r in rows])
 
     def close(self) -> None:
         self.raw.close()
@@ -159,11 +219,18 @@ class PgStore(Store):
     def _starts(prefix: str) -> tuple[str, ...]:
         return (prefix,)
 
+    _MINE = "owner = current_user"  # the database's owner passes row-level security by: say it
+
+    @staticmethod
+    def _dumps(value: Any) -> str:
+        return json.dumps(_clean(value))
+
     def __init__(self, url: str):
-        self.url, self.read_only, self.db = url, False, None
+        self.url, self.read_only, self.db, self.login = url, False, None, None
         try:
             self.db = _Connection(url)
-            self.login = self.db.execute("SELECT current_user").fetchone()[0]
+            self.login, self.database = self.db.execute("SELECT current_user, current_database()").fetchone()
+            self.rep_role, self.manager_role = team_roles(self.database)
             self._upgrade()
         except (psycopg.Error, StoreError) as exc:
             if self.db is not None:
@@ -182,7 +249,7 @@ class PgStore(Store):
 
     def is_manager(self) -> bool:
         """Whether this login reads the whole team's history."""
-        return bool(self.db.execute(f"SELECT {_MANAGER}").fetchone()[0])
+        return bool(self.db.execute(f"SELECT {_manager(self.manager_role)}").fetchone()[0])
 
     def _reconnected(self) -> bool:
         if not (self.db.raw.closed or self.db.raw.broken):
@@ -215,6 +282,8 @@ class PgStore(Store):
             self.db.execute(f"SELECT pg_advisory_lock({_LOCK})")
             with self._tx():
                 version = self._version()  # read under the lock: another rep may have just done it
+                if version == VERSION:
+                    return
                 if version > VERSION:
                     raise StoreError(
                         f"The team's practice history at {self.where} was written by a newer roleplay (database "
@@ -225,8 +294,8 @@ class PgStore(Store):
                 for number in range(version, VERSION):
                     for statement in _split(_UPGRADES[number]):
                         self.db.execute(_ddl(statement))
-                    if number + 1 in _AFTER:
-                        self.db.execute(_AFTER[number + 1])
+                    if _after(number + 1, self.database):
+                        self.db.execute(_after(number + 1, self.database))
                 self.db.execute("DELETE FROM roleplay_schema")
                 self.db.execute(f"INSERT INTO roleplay_schema(version) VALUES ({VERSION})")
                 self._grant()
@@ -234,37 +303,58 @@ class PgStore(Store):
             raise self._failure(exc, saving=False) from exc
         except StoreError as exc:
             if isinstance(exc.__cause__, pg_errors.InsufficientPrivilege):
+                why = _detail(exc.__cause__)
+                if self._owns_it():
+                    hint = (f"Setting it up creates the team's two roles, so its owner's login needs the right to "
+                            f"create roles: ALTER ROLE {_ident(self.login)} CREATEROLE; nothing was changed.")
+                else:
+                    hint = ("Ask whoever runs the database to open it once with its owner's login "
+                            "(roleplay database will do); nothing was changed.")
                 raise StoreError(
                     f"The team's practice history at {self.where} needs setting up or upgrading (database format "
-                    f"{self._version()} to {VERSION}), and your login ({self.login}) may not change it.",
-                    hint="Ask whoever runs the database to open roleplay once with its owner's login "
-                         "(roleplay history will do); nothing was changed.") from exc
+                    f"{self._version()} to {VERSION}), and your login ({self.login}) may not do it ({why}).",
+                    hint=hint) from exc
             raise
         finally:
             if not self.db.raw.closed:
                 self.db.execute(f"SELECT pg_advisory_unlock({_LOCK})")
 
+    def _owns_it(self) -> bool:
+        return bool(self.db.execute("SELECT pg_get_userbyid(datdba) = current_user FROM pg_database"
+                                    " WHERE datname = current_database()").fetchone()[0])
+
     def _grant(self) -> None:
-        roles = f"{REP_ROLE}, {MANAGER_ROLE}"
+        roles = f"{_ident(self.rep_role)}, {_ident(self.manager_role)}"
         self.db.execute(f"GRANT USAGE ON SCHEMA {self._schema()} TO {roles}")
         self.db.execute(f"GRANT SELECT ON roleplay_schema TO {roles}")
-        self.db.execute(f"GRANT SELECT, INSERT ON reps TO {roles}")
+        # a rep names a new rep, never its id: ids are the server's to give
+        self.db.execute(f"GRANT SELECT, INSERT (name, created) ON reps TO {roles}")
         self.db.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(t for t in _TABLES if t != 'reps')}"
                         f" TO {roles}")
         self.db.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {self._schema()} TO {roles}")
 
     def _schema(self) -> str:
-        name = self.db.execute("SELECT current_schema()").fetchone()[0]
-        return '"' + name.replace('"', '""') + '"'
+        return _ident(self.db.execute("SELECT current_schema()").fetchone()[0])
 
     def _failure(self, exc: BaseException, *, saving: bool) -> StoreError:
         what = (f"Your practice history can't be saved to the team's database at {self.where}" if saving
                 else f"The team's practice history at {self.where} can't be opened")
         kept = " nothing you typed is lost." if saving else " nothing was changed."
-        detail = " ".join(str(getattr(exc, "diag", None) and exc.diag.message_primary or exc).split())[:300]
-        if isinstance(exc, pg_errors.InsufficientPrivilege):
-            return StoreError(f"{what}: your login ({getattr(self, 'login', '?')}) is not allowed to ({detail}).",
-                              hint="Ask whoever runs the database to grant your login the roleplay_rep role;" + kept)
+        login = self.login or _url_user(self.url)
+        if isinstance(exc, psycopg.ProgrammingError) and self.db is None:
+            # The URL itself: psycopg's words quote it, password and all, so they are not repeated.
+            return StoreError(f"The setting database_url can't be read as a PostgreSQL URL ({self.where}).",
+                              hint="Check its spelling; characters such as @ : / % or a space in the password "
+                                   "must be percent-encoded (%40 %3A %2F %25 %20).")
+        detail = _detail(exc)
+        if isinstance(exc, pg_errors.InsufficientPrivilege) or "permission denied for database" in detail:
+            return StoreError(f"{what}: your login ({login}) is not allowed to ({detail}).",
+                              hint=f"Ask whoever runs the database to run: roleplay database --add-rep {login};"
+                                   + kept)
+        if isinstance(exc, (pg_errors.QueryCanceled, pg_errors.LockNotAvailable)):
+            return StoreError(f"{what}: the server took too long ({detail}).",
+                              hint="Try again in a moment; if it keeps happening, tell whoever runs the database;"
+                                   + kept)
         if isinstance(exc, psycopg.OperationalError):
             return StoreError(f"{what}: the server can't be reached or refused the login ({detail}).",
                               hint="Check database_url (or ROLEPLAY_DATABASE_URL), your login and the network, "
@@ -275,3 +365,7 @@ class PgStore(Store):
     def close(self) -> None:
         if self.db is not None:
             self.db.close()
+
+
+for _name in ("is_manager", "owns_database"):
+    setattr(PgStore, _name, _guarded(getattr(PgStore, _name)))

@@ -16,7 +16,7 @@ from psycopg import errors as pg_errors
 from roleplay import practice
 from roleplay.errors import StoreError
 from roleplay.settings import Settings
-from roleplay.store_pg import MANAGER_ROLE, REP_ROLE, PgStore
+from roleplay.store_pg import PgStore, team_roles
 
 OFFLINE = Settings(offline=True)
 ACK = "That's a fair reaction. What are you comparing it to?"
@@ -26,6 +26,7 @@ COST = "What does a spoiled load cost you when it happens?"
 class Team:
     def __init__(self, cluster, database: str):  # noqa: ANN001 - pgserver.Cluster
         self.cluster, self.database = cluster, database
+        self.rep_role, self.manager_role = team_roles(database)
         self.login: dict[str, str] = {}
         self.url: dict[str, str] = {}
 
@@ -44,9 +45,9 @@ class Team:
 def team(pg_cluster, lib) -> Team:  # noqa: ANN001
     t = Team(pg_cluster, pg_cluster.new_database("team"))
     PgStore(pg_cluster.url(t.database)).close()  # the database's owner sets it up, once
-    t.add("ana", REP_ROLE)
-    t.add("ben", REP_ROLE)
-    t.add("maya", MANAGER_ROLE)
+    t.add("ana", t.rep_role)
+    t.add("ben", t.rep_role)
+    t.add("maya", t.manager_role)
     return t
 
 
@@ -116,7 +117,7 @@ def test_a_rep_s_login_reads_and_writes_only_its_own_sessions(team, lib) -> None
         with pytest.raises(pg_errors.InsufficientPrivilege):
             db.execute(f'SET ROLE "{team.login["ana"]}"')
         with pytest.raises(pg_errors.InsufficientPrivilege):
-            db.execute(f"SET ROLE {MANAGER_ROLE}")
+            db.execute(f'SET ROLE "{team.manager_role}"')
 
     with team.sql("ana") as db:  # and all of Ana's is still there, as she left it
         assert db.execute("SELECT score FROM sessions WHERE id = %s", (ana_call,)).fetchone()[0] != 100
@@ -158,7 +159,8 @@ def test_a_login_without_the_rep_role_is_told_in_a_sentence(team, lib) -> None: 
         practise(url, lib, "Sam", [ACK])
     message = str(caught.value)
     assert f"your login ({team.login['stranger']}) is not allowed" in message
-    assert "roleplay_rep" in caught.value.hint and "password" not in message
+    assert f"roleplay database --add-rep {team.login['stranger']}" in caught.value.hint
+    assert "password" not in message
     env = {"ROLEPLAY_DATABASE_URL": url, "PATH": "/usr/bin:/bin", "HOME": "/tmp"}
     out = subprocess.run([sys.executable, "-m", "roleplay", "history"], capture_output=True, text=True, env=env,
                          timeout=60)
@@ -169,7 +171,7 @@ def test_a_rep_s_login_cannot_set_up_a_new_database_and_says_who_can(pg_cluster)
     team = Team(pg_cluster, pg_cluster.new_database("fresh"))
     PgStore(pg_cluster.url(team.database)).close()  # creates the roles if this is the first database
     fresh = pg_cluster.new_database("fresh")
-    url = team.add("ana", REP_ROLE).rsplit("/", 1)[0] + "/" + fresh
+    url = team.add("ana", team.rep_role).rsplit("/", 1)[0] + "/" + fresh
     with pytest.raises(StoreError) as caught:
         PgStore(url)
     assert "needs setting up" in str(caught.value) and team.login["ana"] in str(caught.value)
@@ -241,7 +243,8 @@ async def test_a_dropped_connection_is_said_and_the_next_try_connects_again(pg_c
 
     def drop() -> None:
         with pg_cluster.admin() as db:
-            db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'roleplay'")
+            db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'roleplay'"
+                       " AND datname = %s", (database,))
 
     drop()
     with pytest.raises(StoreError) as caught:
@@ -264,3 +267,72 @@ async def test_a_dropped_connection_is_said_and_the_next_try_connects_again(pg_c
     assert [r.id for r in store.sessions()] == [s.id]
     assert [t.text for t in store.turns(s.id) if t.speaker == "rep"] == [ACK]
     store.close()
+
+
+
+def test_a_login_of_one_team_gets_nothing_of_another_team_on_the_same_server(pg_cluster, lib) -> None:  # noqa: ANN001
+    teams = []
+    for name in ("north", "south"):
+        t = Team(pg_cluster, pg_cluster.new_database(name))
+        PgStore(pg_cluster.url(t.database)).close()
+        t.add("rep", t.rep_role)
+        t.add("lead", t.manager_role)
+        teams.append(t)
+    north, south = teams
+    practise(south.url["rep"], lib, "Sol", [ACK])
+    for who in ("rep", "lead"):  # the north team's logins, pointed at the south team's database
+        url = north.url[who].rsplit("/", 1)[0] + "/" + south.database
+        with pytest.raises(StoreError, match="is not allowed"):
+            PgStore(url)
+        with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+            psycopg.connect(url)
+    lead = PgStore(south.url["lead"])
+    assert [r.rep for r in lead.sessions()] == ["Sol"]
+    lead.close()
+
+
+def test_a_rep_cannot_choose_a_rep_s_id_or_block_new_reps(team, lib) -> None:  # noqa: ANN001
+    with team.sql("ben") as db:
+        with pytest.raises(pg_errors.InsufficientPrivilege):
+            db.execute("INSERT INTO reps(id, name, created) VALUES (1000, 'Squatter', '')")
+        with pytest.raises(pg_errors.InsufficientPrivilege):
+            db.execute("UPDATE reps SET name = 'Renamed'")
+    ana = PgStore(team.url["ana"])
+    assert ana.rep("Carla").name == "Carla"
+    ana.close()
+
+
+def test_the_database_s_owner_sees_only_its_own_plans_and_remembered_choices(team, lib) -> None:  # noqa: ANN001
+    practise(team.url["ana"], lib, "Ana", [ACK])
+    owner = PgStore(team.cluster.url(team.database))
+    assert owner.owns_database()
+    assert owner.pref("rep") is None
+    assert owner.plan(owner.rep("Ana"), "price-objection") is None
+    owner.set_pref("rep", "Owner")
+    assert owner.pref("rep") == "Owner"
+    owner.close()
+
+
+def test_a_nul_character_is_kept_out_of_the_database_not_refused(team, lib) -> None:  # noqa: ANN001
+    store = PgStore(team.url["ana"])
+    s = practice.open_session(OFFLINE, store, lib, "price-objection", "medium", ["Ana"])
+
+    async def go() -> None:
+        [e async for e in s.say("What are you comparing\x00 it to?")]
+        await s.end()
+
+    asyncio.run(go())
+    assert "\x00" not in store.turns(s.id)[1].text and "comparing" in store.turns(s.id)[1].text
+    assert store.report_sessions()  # every scorecard still reads
+    store.close()
+
+
+def test_adding_a_login_refuses_the_team_s_roles_and_names_the_server_keeps(pg_cluster, monkeypatch, capsys) -> None:  # noqa: ANN001
+    from roleplay.cli import main
+
+    database = pg_cluster.new_database("names")
+    monkeypatch.setenv("ROLEPLAY_DATABASE_URL", pg_cluster.url(database))
+    rep_role, manager_role = team_roles(database)
+    for name in (rep_role, manager_role, "public", "pg_monitor"):
+        assert main(["database", "--add-manager", name]) == 1, name
+        assert "can't be a login" in capsys.readouterr().err
