@@ -102,6 +102,10 @@ def test_a_team_database_is_one_setting_and_its_password_is_never_shown(monkeypa
     err = capsys.readouterr().err
     assert "database_url" in err and "should be a PostgreSQL URL" in err and "ROLEPLAY_DATABASE_URL" in err
     assert "s3cret" not in err and "Traceback" not in err
+    monkeypatch.setenv("ROLEPLAY_DATABASE_URL", "ana:hunter2secret@db.example.com/roleplay")  # no scheme
+    assert main(["history"]) == 1
+    err = capsys.readouterr().err
+    assert "should be a PostgreSQL URL" in err and "hunter2" not in err
 
 
 def test_starting_on_sqlite_never_imports_the_postgresql_driver(tmp_path) -> None:  # noqa: ANN001

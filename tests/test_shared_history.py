@@ -186,6 +186,12 @@ def test_a_wrong_password_or_no_server_is_a_sentence(pg_cluster) -> None:  # noq
     assert "wrong" not in str(caught.value)  # the password is never repeated back
     with pytest.raises(StoreError, match="can't be reached"):
         PgStore("postgresql://ana:secret@127.0.0.1:1/roleplay")
+    for url in ("postgresql://ana:se%zzcret@127.0.0.1:1/roleplay", "postgresql://ana:sec ret@127.0.0.1:1/roleplay",
+                "postgresql://ana:secret@[::1/roleplay"):
+        with pytest.raises(StoreError) as caught:
+            PgStore(url)
+        said = str(caught.value) + caught.value.hint
+        assert "can't be read as a PostgreSQL URL" in said and "cret" not in said and "sec ret" not in said
 
 
 def test_whoever_runs_the_database_adds_a_login_per_rep_and_manager(pg_cluster, lib, monkeypatch, capsys) -> None:  # noqa: ANN001
