@@ -738,11 +738,9 @@ def cmd_report(args: argparse.Namespace) -> int:
                            hint=f"The reps in the practice history: {listed}." if known else
                            "Nobody has practised yet.")
         rep = match
-    if hasattr(store, "is_manager") and not (store.is_manager() or store.owns_database()):
-        # Row-level security hands a rep's login its own sessions only: say so, or a "team"
-        # report of one rep reads as if nobody else had practised.
-        print(f"Note: your login ({store.login}) sees only the sessions practised on it; a manager's login "
-              "sees the whole team's.", file=sys.stderr)
+    narrowed = store.narrowed()
+    if narrowed:  # or a "team" report of one rep reads as if nobody else had practised
+        print(f"Note: {narrowed}.", file=sys.stderr)
     lib = library.load(extra=args.library)
     _spare_the_final_collection()
     report = build_report(store, lib, rep=rep, team=rep is None, since=since, until=until)

@@ -443,6 +443,10 @@ class Store:
         """Whether a connection that was lost has just been made again (a file is never lost)."""
         return False
 
+    def narrowed(self) -> str | None:
+        """Why this store shows only part of the team's history (None: it shows all of it)."""
+        return None
+
     @property
     def where(self) -> str:
         """Where the history is, in words a user can act on (never a password)."""

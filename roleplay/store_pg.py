@@ -251,6 +251,12 @@ class PgStore(Store):
         """Whether this login reads the whole team's history."""
         return bool(self.db.execute(f"SELECT {_manager(self.manager_role)}").fetchone()[0])
 
+    def narrowed(self) -> str | None:
+        if self.is_manager() or self.owns_database():
+            return None
+        return (f"your login ({self.login}) sees only the sessions practised on it; a manager's login sees the "
+                "whole team's")
+
     def _reconnected(self) -> bool:
         if not (self.db.raw.closed or self.db.raw.broken):
             return False

@@ -342,3 +342,28 @@ def test_adding_a_login_refuses_the_team_s_roles_and_names_the_server_keeps(pg_c
     for name in (rep_role, manager_role, "public", "pg_monitor"):
         assert main(["database", "--add-manager", name]) == 1, name
         assert "can't be a login" in capsys.readouterr().err
+
+
+async def test_the_team_view_on_a_rep_s_login_says_it_holds_only_theirs(team, lib) -> None:  # noqa: ANN001
+    from textual.widgets import DataTable, Static
+
+    from roleplay.app.app import RoleplayApp
+    from roleplay.app.screens.progress import ProgressScreen, TeamGlanceScreen
+
+    await asyncio.to_thread(practise, team.url["ana"], lib, "Ana", [ACK])
+    await asyncio.to_thread(practise, team.url["ben"], lib, "Ben", [ACK])
+    for who, reps, note in (("ana", ["Ana"], True), ("maya", ["Ana", "Ben"], False)):
+        store = PgStore(team.url[who])
+        app = RoleplayApp(OFFLINE, store=store, lib=lib)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            app.use_rep("Ana")
+            app.push_screen(ProgressScreen(app.rep))
+            await pilot.pause()
+            await pilot.press("t")
+            await pilot.pause()
+            assert isinstance(app.screen, TeamGlanceScreen)
+            assert [str(k.value) for k in app.screen.query_one("#glance", DataTable).rows] == reps
+            notes = str(app.screen.query_one("#glance-notes", Static).render())
+            assert (f"Your login ({team.login['ana']}) sees only the sessions practised on it" in notes) is note
+        store.close()

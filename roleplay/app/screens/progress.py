@@ -156,6 +156,9 @@ class TeamGlanceScreen(Guarded, Screen):
             table.add_row(r.rep, str(r.sessions), r.objective_words(), report._score_cell(r),
                           w.name if w else "-", w.moved() if w else "-", key=r.rep)
         notes = []
+        narrowed = self.app.store.narrowed()
+        if narrowed:
+            notes.append(narrowed[0].upper() + narrowed[1:] + ".")
         if not built.reps:
             notes.append("Nobody has finished a session in this period.")
         if built.idle:
