@@ -254,9 +254,8 @@ async def test_a_tag_team_call_is_in_every_typist_s_history(lib, store, capsys, 
     assert "Ana+Ben+Cleo" in out and out.count("price-objection") == 2
 
 
-async def test_a_tag_team_call_counts_in_the_report_of_every_rep_who_typed(lib, store) -> None:
-    from roleplay import report
-
+async def ben_alone_then_a_tag_team_with_ana(lib, store) -> None:  # noqa: ANN001
+    """Ben finishes a call of his own, then Ana, Ben and Cleo one in a tag team (Cleo never types)."""
     solo = practice.open_session(OFFLINE, store, lib, "price-objection", "medium", ["Ben"])
     await say_all(solo, ACK)
     await solo.end()
@@ -264,6 +263,12 @@ async def test_a_tag_team_call_counts_in_the_report_of_every_rep_who_typed(lib, 
                               mode="tag-team")
     await say_all(s, ACK, COST)  # Cleo never typed
     await s.end()
+
+
+async def test_a_tag_team_call_counts_in_the_report_of_every_rep_who_typed(lib, store) -> None:
+    from roleplay import report
+
+    await ben_alone_then_a_tag_team_with_ana(lib, store)
     team = report.build_report(store, lib, team=True)
     by = {r.rep: r for r in team.reps}
     assert (by["Ana"].sessions, by["Ben"].sessions) == (1, 2) and "Cleo" not in by and "Cleo" in team.idle
@@ -279,13 +284,7 @@ async def test_a_tag_team_call_counts_in_the_report_of_every_rep_who_typed(lib, 
 
 
 async def test_a_tag_team_call_is_in_the_progress_of_every_rep_who_typed(lib, store) -> None:
-    solo = practice.open_session(OFFLINE, store, lib, "price-objection", "medium", ["Ben"])
-    await say_all(solo, ACK)
-    await solo.end()
-    s = practice.open_session(OFFLINE, store, lib, "price-objection", "medium", ["Ana", "Ben", "Cleo"],
-                              mode="tag-team")
-    await say_all(s, ACK, COST)  # Cleo never typed
-    await s.end()
+    await ben_alone_then_a_tag_team_with_ana(lib, store)
     assert len(store.session_starts("Ben")) == 2 and len(store.session_starts("Ana")) == 1
     assert store.session_starts("Cleo") == []
     acknowledged = [c for c in store.criterion_scores("Ben") if c[1] == "acknowledge"]
