@@ -47,7 +47,7 @@ def pg_cluster():  # noqa: ANN201 - pgserver.Cluster
     if why:
         if pgserver.REQUIRED:
             pytest.fail(f"ROLEPLAY_REQUIRE_POSTGRES=1 but no PostgreSQL server can be started: {why}")
-        pytest.skip(f"no PostgreSQL server here for the shared-history tests: {why}")
+        pytest.skip(reason=f"no PostgreSQL server here for the shared-history tests: {why}")
     cluster = pgserver.Cluster()
     yield cluster
     cluster.stop()
