@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import secrets
 
 from .errors import RoleplayError
 
@@ -73,37 +72,14 @@ def cmd_database(args: argparse.Namespace) -> int:
 
 def _add_login(store, login: str, *, manager: bool) -> str:  # noqa: ANN001 - store_pg.PgStore
     """Create the login (if new) and give it the rep or manager role; the lines to print."""
-    import psycopg
-    from psycopg import errors as pg_errors, sql
-
     if not _LOGIN.match(login) or login in ("public", "none", "current_user", "session_user") \
             or login.startswith("pg_") or login in (store.rep_role, store.manager_role):
         raise RoleplayError(f"'{login}' can't be a login: use lower-case letters, digits, '_', '.' or '-', "
                             "starting with a letter (e.g. ana or ana.ruiz), and not a name the server or "
                             "roleplay keeps for itself.")
-    role = store.manager_role if manager else store.rep_role
-    password = secrets.token_urlsafe(18)
-    db = store.db.raw
-    try:
-        found = db.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (login,)).fetchone()
-        if found is not None and not found[0]:
-            raise RoleplayError(f"'{login}' is a role of the server that can't log in, not a person's login; "
-                                "choose another name.")
-        if found is None:
-            # The password goes to the server already hashed, so no log of the statement holds it.
-            hashed = db.pgconn.encrypt_password(password.encode(), login.encode(), b"scram-sha-256").decode()
-            db.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(login), sql.Literal(hashed)))
-        db.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), sql.Identifier(login)))
-    except pg_errors.InsufficientPrivilege as exc:
-        raise RoleplayError(
-            f"Your login ({store.login}) may not create logins or give roles at {store.where}.",
-            hint="Run this with the login that set the database up (one with CREATEROLE); nothing was "
-                 "changed.") from exc
-    except psycopg.Error as exc:
-        raise RoleplayError(f"The login {login} can't be added at {store.where}: the server refused it "
-                            f"({' '.join(str(exc).split())[:200]}).") from exc
+    password = store.add_login(login, manager=manager)
     what = "a manager (reads every rep's sessions)" if manager else "a rep (their own sessions only)"
-    if found is not None:
+    if password is None:
         return f"{login} can now use roleplay as {what}; their password is unchanged."
     from .settings import redacted_url
 

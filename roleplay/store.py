@@ -375,7 +375,7 @@ def _guarded(method):  # noqa: ANN001, ANN202
         try:
             return method(self, *args, **kwargs)
         except self._ERRORS as exc:
-            if not self._reconnected():
+            if not self._connection_lost():
                 raise self._failure(exc, saving=False) from exc
         try:  # a read is safe to make again once the connection it lost is back
             return method(self, *args, **kwargs)
@@ -439,8 +439,9 @@ class Store:
         """A JSON column's text."""
         return json.dumps(value)
 
-    def _reconnected(self) -> bool:
-        """Whether a connection that was lost has just been made again (a file is never lost)."""
+    def _connection_lost(self) -> bool:
+        """Whether a read failed because its connection was lost, so it is worth making once more
+        (a file is never lost)."""
         return False
 
     def narrowed(self) -> str | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -251,20 +252,42 @@ class PgStore(Store):
         """Whether this login reads the whole team's history."""
         return bool(self.db.execute(f"SELECT {_manager(self.manager_role)}").fetchone()[0])
 
+    def add_login(self, login: str, *, manager: bool) -> str | None:
+        """Give `login` this team's rep (or manager) role, creating it first if there is none: the
+        new login's password (None: the login was there, its password unchanged)."""
+        from psycopg import sql
+
+        role = self.manager_role if manager else self.rep_role
+        password = secrets.token_urlsafe(18)
+        db = self.db.raw
+        try:
+            found = db.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (login,)).fetchone()
+            if found is not None and not found[0]:
+                raise StoreError(f"'{login}' is a role of the server that can't log in, not a person's login; "
+                                 "choose another name.")
+            if found is None:
+                # The password goes to the server already hashed, so no log of the statement holds it.
+                hashed = db.pgconn.encrypt_password(password.encode(), login.encode(), b"scram-sha-256").decode()
+                db.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(login),
+                                                                               sql.Literal(hashed)))
+            db.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), sql.Identifier(login)))
+        except pg_errors.InsufficientPrivilege as exc:
+            raise StoreError(f"Your login ({self.login}) may not create logins or give roles at {self.where}.",
+                             hint="Run this with the login that set the database up (one with CREATEROLE); "
+                                  "nothing was changed.") from exc
+        except psycopg.Error as exc:
+            raise StoreError(f"The login {login} can't be added at {self.where}: the server refused it "
+                             f"({_detail(exc)}).") from exc
+        return None if found is not None else password
+
     def narrowed(self) -> str | None:
         if self.is_manager() or self.owns_database():
             return None
         return (f"your login ({self.login}) sees only the sessions practised on it; a manager's login sees the "
                 "whole team's")
 
-    def _reconnected(self) -> bool:
-        if not (self.db.raw.closed or self.db.raw.broken):
-            return False
-        try:
-            self.db.raw = self.db._connect()
-        except psycopg.Error:
-            return False
-        return True
+    def _connection_lost(self) -> bool:
+        return self.db.raw.closed or self.db.raw.broken  # the next statement connects again
 
     def owns_database(self) -> bool:
         """Whether row-level security passes this login by (the tables' owner, or a superuser)."""
