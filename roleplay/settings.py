@@ -47,6 +47,28 @@ def _limit(low: float | None = None, *, above: float | None = None, high: float 
     return {"low": low, "above": above, "high": high}
 
 
+def redacted_url(url: str) -> str:
+    """'postgresql://user@host:port/name' for a database URL: never its password."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "the database in the database_url setting"
+    user = f"{parts.username}@" if parts.username else ""
+    return f"{parts.scheme}://{user}{parts.hostname or 'localhost'}{port}{parts.path}"
+
+
+def _database_url(value: str) -> str | None:
+    """Why a database URL can't be used (None: it can)."""
+    if not value.startswith(("postgresql://", "postgres://")):
+        # The value is not repeated: whatever its form, it may hold a password.
+        return ("should be a PostgreSQL URL such as postgresql://ana@db.example.com/roleplay "
+                "(what is set is not shown here, as it may hold a password)")
+    return None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a user can configure (each field as `ROLEPLAY_<NAME>` or a key in config.toml)."""
@@ -85,7 +107,7 @@ class Settings:
     data_dir: Path | None = None
     """Where the practice history is kept; the platform's data folder when not set."""
 
-    database_url: str | None = field(default=None, metadata={"check": "_database_url"})
+    database_url: str | None = field(default=None, metadata={"check": _database_url})
     """A team's shared history on PostgreSQL instead of the SQLite file in data_dir, as
     postgresql://LOGIN:PASSWORD@HOST:PORT/DATABASE (each rep with their own login; a password
     can also come from ~/.pgpass or PGPASSWORD). Not set: the SQLite file, no set-up needed."""
@@ -125,28 +147,6 @@ class Settings:
         return redacted_url(self.database_url) if self.database_url else str(self.database())
 
 
-def redacted_url(url: str) -> str:
-    """'postgresql://user@host:port/name' for a database URL: never its password."""
-    from urllib.parse import urlsplit
-
-    try:
-        parts = urlsplit(url)
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return "the database in the database_url setting"
-    user = f"{parts.username}@" if parts.username else ""
-    return f"{parts.scheme}://{user}{parts.hostname or 'localhost'}{port}{parts.path}"
-
-
-def _database_url(value: str) -> str | None:
-    """Why a database URL can't be used (None: it can)."""
-    if not value.startswith(("postgresql://", "postgres://")):
-        # The value is not repeated: whatever its form, it may hold a password.
-        return ("should be a PostgreSQL URL such as postgresql://ana@db.example.com/roleplay "
-                "(what is set is not shown here, as it may hold a password)")
-    return None
-
-
 _TRUE = {"1", "true", "yes", "on", "t", "y"}
 _FALSE = {"0", "false", "no", "off", "f", "n", ""}
 
@@ -165,7 +165,7 @@ def _checked(f: dataclasses.Field, value: Any) -> Any:
             value = value.strip()
             if not value and "None" in kind:
                 return None
-            problem = globals()[f.metadata["check"]](value)
+            problem = f.metadata["check"](value)
             if problem:
                 raise SettingError(f.name, problem)
         return value
